@@ -1,0 +1,1 @@
+# policy/detect.cmake: sources and tests of this part of libpostwarden-policy.

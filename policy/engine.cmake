@@ -1,0 +1,1 @@
+# policy/engine.cmake: sources and tests of this part of libpostwarden-policy.

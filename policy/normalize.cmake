@@ -1,0 +1,1 @@
+# policy/normalize.cmake: sources and tests of this part of libpostwarden-policy.
