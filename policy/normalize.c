@@ -545,18 +545,30 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
                 uint8_t prev = before;
                 for (j = i; j < end; j++) {
                         uint8_t t = n->ascii_fold[in[j]];
+                        uint8_t kl = n->ascii_skel_len[t];
+                        if ((j - i) % 16 == 0) {
+                                r = view_reserve(k, 16 * sizeof n->ascii_skel[0]);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (kl == 1 && k->run_open && k->next_b == s->b + (j - i) &&
+                            !(t == ' ' && prev == ' ')) {
+                                /* the common case: extend the run by one byte */
+                                k->buf[k->len++] = n->ascii_skel[t][0];
+                                k->next_b++;
+                                prev = t;
+                                continue;
+                        }
                         struct src at = ascii_src(s, i, j);
-                        if (t == ' ' && prev == ' ') {
+                        if ((t == ' ' && prev == ' ') || kl == 0) {
                                 r = chunk_empty(k, at);
                                 if (r < 0)
                                         return r;
+                                prev = t;
                                 continue;
                         }
                         prev = t;
-                        uint8_t kl = n->ascii_skel_len[t];
-                        r = view_reserve(k, kl);
-                        if (r >= 0)
-                                r = chunk_begin(k, at, kl == 1);
+                        r = chunk_begin(k, at, kl == 1);
                         if (r < 0)
                                 return r;
                         memcpy(k->buf + k->len, n->ascii_skel[t], kl);
