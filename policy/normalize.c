@@ -580,12 +580,17 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
 }
 
 /* Reads the code point at in[*i] (U+FFFD for a maximal ill-formed subsequence), advancing *i. */
-static UChar32 next_cp(const uint8_t *in, size_t len, size_t *i) {
+static inline UChar32 next_cp(const uint8_t *in, size_t len, size_t *i) {
         int32_t k = (int32_t)*i;
         UChar32 c;
         U8_NEXT_OR_FFFD(in, k, (int32_t)len, c);
         *i = (size_t)k;
         return c;
+}
+
+/* Reads the code point at in[i] without advancing. */
+static inline UChar32 peek_cp(const uint8_t *in, size_t len, size_t i) {
+        return next_cp(in, len, &i);
 }
 
 /* unorm2_hasBoundaryBefore(c), from the fold cache when c is there. */
@@ -701,8 +706,9 @@ int pw_norm_run(struct pw_norm *n, const char *text, size_t len, unsigned views)
                         }
                 while (end < len && in[end] < 0x80 && n->ascii_fold[in[end]] != ASCII_COMPLEX)
                         end++;
-                /* The last ASCII byte before a non-ASCII one may start a longer segment. */
-                if (end < len && end > i && in[end] >= 0x80)
+                /* The last ASCII byte before a non-ASCII one starts a longer segment when
+                 * that one has no boundary before it (a combining mark, say). */
+                if (end < len && end > i && in[end] >= 0x80 && !has_bb(n, peek_cp(in, len, end)))
                         end--;
                 if (end > i)
                         r = ascii_run(n, in, i, end, &s);
