@@ -74,18 +74,18 @@ struct skel_ent {
 struct pw_norm {
         const UNormalizer2 *nfkc_cf; /* ICU singleton, shared and thread-safe */
         USpoofChecker *spoof;        /* this thread's checker, for skeletons */
-        unsigned views;              /* views produced by the last successful run, 0: none */
-        struct view v[2];            /* [0] FOLD, [1] SKELETON */
-        uint32_t total_b;            /* source length in bytes */
-        uint32_t total_c;            /* source length in code points */
-        uint32_t total_u;            /* source length in UTF-16 units */
-        UChar *u16;                  /* scratch for ICU calls */
-        int32_t u16cap;              /* UChars allocated in u16 */
-        char *tmp;                   /* scratch: the fold of one segment */
-        size_t tmpcap;               /* bytes allocated in tmp */
-        uint8_t ascii_fold[128];     /* fold of each ASCII byte (ASCII_COMPLEX: general path) */
-        uint8_t ascii_word[128];     /* 1 when the ASCII character is a word character */
-        int simd_ok;                 /* 1 when fold16() gives ascii_fold for every ASCII byte */
+        unsigned views;          /* views of the run in progress or the last good one; 0: none */
+        struct view v[2];        /* [0] FOLD, [1] SKELETON */
+        uint32_t total_b;        /* source length in bytes */
+        uint32_t total_c;        /* source length in code points */
+        uint32_t total_u;        /* source length in UTF-16 units */
+        UChar *u16;              /* scratch for ICU calls */
+        int32_t u16cap;          /* UChars allocated in u16 */
+        char *tmp;               /* scratch: the fold of one segment */
+        size_t tmpcap;           /* bytes allocated in tmp */
+        uint8_t ascii_fold[128]; /* fold of each ASCII byte (ASCII_COMPLEX: general path) */
+        uint8_t ascii_word[128]; /* 1 when the ASCII character is a word character */
+        int simd_ok;             /* 1 when fold16() gives ascii_fold for every ASCII byte */
         uint8_t ascii_skel_len[128]; /* bytes of the skeleton of each ASCII character */
         char ascii_skel[128][8];     /* skeleton of each ASCII character (e.g. "%" -> "º/₀") */
         struct fold_ent fold[1u << CACHE_BITS]; /* fold cache, direct-mapped */
@@ -249,8 +249,8 @@ static int fold_cp(struct pw_norm *n, UChar32 c, const char **ret) {
         return (int)len;
 }
 
-/* Appends the skeleton of folded code point `c` to *dst (room for at least SKEL_INLINE
- * bytes is not assumed: the caller reserved `room`). Returns bytes written or -errno. */
+/* Appends the skeleton of folded code point `c` (through the cache) to v->buf, reserving room
+ * itself. Returns the bytes written or -errno. */
 static int skel_cp(struct pw_norm *n, UChar32 c, struct view *v) {
         struct skel_ent *e = &n->skel[cache_slot(c)];
         if (e->cp == c) {
