@@ -14,6 +14,12 @@
 /* ---- prepared statements: prepared on first use, then reset and reused ----------------------- */
 
 enum stmt {
+        ST_BEGIN,
+        ST_COMMIT,
+        ST_ROLLBACK,
+        ST_SAVEPOINT,
+        ST_RELEASE,
+        ST_ROLLBACK_TO,
         ST_HEAD_EVENT,
         ST_HEAD_CHECKPOINT,
         ST_SESSION_INSERT,

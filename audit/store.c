@@ -17,6 +17,12 @@
 /* ---- statements ------------------------------------------------------------------------------ */
 
 static const char *const stmt_sql[ST__MAX] = {
+        [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_COMMIT] = "COMMIT",
+        [ST_ROLLBACK] = "ROLLBACK",
+        [ST_SAVEPOINT] = "SAVEPOINT pw_op",
+        [ST_RELEASE] = "RELEASE pw_op",
+        [ST_ROLLBACK_TO] = "ROLLBACK TO pw_op",
         [ST_HEAD_EVENT] = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
         [ST_HEAD_CHECKPOINT] = "SELECT seq, hash FROM chain_checkpoints WHERE kind = 'purge' "
                                "ORDER BY seq DESC, id DESC LIMIT 1",
@@ -204,6 +210,18 @@ static int exec_sql(struct pw_audit *a, const char *sql, const char *what, struc
         return rc == SQLITE_OK ? 0 : audit_sql_error(a, rc, what, err);
 }
 
+/* Runs one of the prepared transaction-control statements. */
+static int run(struct pw_audit *a, enum stmt which, const char *what, struct pw_error *err) {
+        int r = 0;
+        sqlite3_stmt *st = audit_stmt(a, which, &r, err);
+        if (!st)
+                return r;
+        int rc = sqlite3_step(st);
+        r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        sqlite3_reset(st);
+        return r;
+}
+
 /* ---- binding and reading --------------------------------------------------------------------- */
 
 static int param(sqlite3_stmt *st, const char *name) {
@@ -327,7 +345,7 @@ int pw_audit_begin(struct pw_audit *a, struct pw_error *err) {
                 pw_error_set(err, a->path, 0, 0, NULL, "a batch is already open on this handle");
                 return -EBUSY;
         }
-        int r = exec_sql(a, "BEGIN IMMEDIATE", "beginning a batch", err);
+        int r = run(a, ST_BEGIN, "beginning a batch", err);
         if (r < 0)
                 return r;
         a->in_tx = true;
@@ -338,7 +356,7 @@ int pw_audit_begin(struct pw_audit *a, struct pw_error *err) {
 /* Ends a batch that failed: rolls back what SQLite has not already rolled back. */
 static void abandon(struct pw_audit *a) {
         if (!sqlite3_get_autocommit(a->db))
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+                run(a, ST_ROLLBACK, "rolling back", NULL);
         a->head = a->committed;
         a->in_tx = false;
         a->tx_lost = false;
@@ -357,7 +375,7 @@ int pw_audit_commit(struct pw_audit *a, struct pw_error *err) {
                              "the batch was rolled back after a write failed; nothing committed");
                 return -EIO;
         }
-        int r = exec_sql(a, "COMMIT", "committing a batch", err);
+        int r = run(a, ST_COMMIT, "committing a batch", err);
         if (r < 0) {
                 abandon(a);
                 return r;
@@ -382,20 +400,20 @@ int audit_op_begin(struct pw_audit *a, struct pw_error *err) {
         }
         a->op_head = a->head;
         if (!a->in_tx)
-                return exec_sql(a, "BEGIN IMMEDIATE", "beginning a write", err);
+                return run(a, ST_BEGIN, "beginning a write", err);
         if (a->tx_lost || sqlite3_get_autocommit(a->db)) {
                 a->tx_lost = true;
                 pw_error_set(err, a->path, 0, 0, NULL,
                              "this batch already failed and was rolled back; roll it back");
                 return -EIO;
         }
-        return exec_sql(a, "SAVEPOINT pw_op", "beginning a write", err);
+        return run(a, ST_SAVEPOINT, "beginning a write", err);
 }
 
 int audit_op_end(struct pw_audit *a, int r, struct pw_error *err) {
         if (a->in_tx) {
                 if (r >= 0) {
-                        int q = exec_sql(a, "RELEASE pw_op", "finishing a write", err);
+                        int q = run(a, ST_RELEASE, "finishing a write", err);
                         if (q >= 0)
                                 return r;
                         r = q;
@@ -405,14 +423,14 @@ int audit_op_end(struct pw_audit *a, int r, struct pw_error *err) {
                         a->tx_lost = true;
                         a->head = a->committed;
                 } else {
-                        sqlite3_exec(a->db, "ROLLBACK TO pw_op", NULL, NULL, NULL);
-                        sqlite3_exec(a->db, "RELEASE pw_op", NULL, NULL, NULL);
+                        run(a, ST_ROLLBACK_TO, "rolling back a write", NULL);
+                        run(a, ST_RELEASE, "rolling back a write", NULL);
                         a->head = a->op_head; /* the appends of this write are gone */
                 }
                 return r;
         }
         if (r >= 0) {
-                int q = exec_sql(a, "COMMIT", "committing a write", err);
+                int q = run(a, ST_COMMIT, "committing a write", err);
                 if (q >= 0) {
                         a->committed = a->head;
                         return r;
@@ -420,7 +438,7 @@ int audit_op_end(struct pw_audit *a, int r, struct pw_error *err) {
                 r = q;
         }
         if (!sqlite3_get_autocommit(a->db))
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+                run(a, ST_ROLLBACK, "rolling back", NULL);
         a->head = a->committed;
         return r;
 }
@@ -521,7 +539,7 @@ static int migrate(struct pw_audit *a, int from, int to, struct pw_error *err) {
                         r = exec_sql(a, "COMMIT", "migrating the schema", err);
                 if (r < 0) {
                         if (!sqlite3_get_autocommit(a->db))
-                                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+                                run(a, ST_ROLLBACK, "rolling back", NULL);
                         return r;
                 }
         }
