@@ -697,6 +697,40 @@ static void purge_keeps_chain(void **state) {
         verify_bad(f->a, NULL, 0);
 }
 
+/* The Python verifier in docs/audit.md recomputes the same chain from the documented byte
+ * format: the document and the code cannot drift apart. */
+static void documented_format_reverifies(void **state) {
+        struct fx *f = *state;
+        const char *src = getenv("PW_SOURCE_DIR");
+        if (!src || system("command -v python3 >/dev/null 2>&1") != 0)
+                skip();
+        int64_t post = populate(f);
+        struct pw_audit_account personal = {
+                .site = "x.com", .handle = "@p", .src = PW_AUDIT_SRC_CLIENT};
+        assert_int_equal(pw_audit_account_seen(f->a, &personal, NULL, NULL), 0);
+        assert_int_equal(pw_audit_redact(f->a, post, "erasure", NULL, NULL), 0);
+        business_post(f->a, 1, 1, 9000000, "after");
+        struct pw_audit_purge_result res;
+        assert_int_equal(pw_audit_purge(f->a, 3500000, &res, NULL), 0);
+        assert_true(res.events_removed > 0);
+        struct pw_audit_head h;
+        pw_audit_head(f->a, &h);
+        f->a = pw_audit_free(f->a);
+        char cmd[1024], out[256] = "";
+        snprintf(cmd, sizeof cmd,
+                 "awk '/^```python/{f=1;next}/^```/{f=0}f' '%s/docs/audit.md' > '%s/v.py' && "
+                 "python3 '%s/v.py' '%s'",
+                 src, f->dir, f->dir, f->db);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        size_t n = fread(out, 1, sizeof out - 1, p);
+        out[n] = 0;
+        assert_int_equal(pclose(p), 0);
+        char want[128];
+        snprintf(want, sizeof want, "head %lld %s\n", (long long)h.seq, h.hex);
+        assert_non_null(strstr(out, want));
+}
+
 /* ---- privacy --------------------------------------------------------------------------------- */
 
 static void personal_handles_and_text_never_stored(void **state) {
@@ -1071,6 +1105,7 @@ int main(void) {
                                                 teardown),
                 cmocka_unit_test_setup_teardown(redact_keeps_chain, setup, teardown),
                 cmocka_unit_test_setup_teardown(purge_keeps_chain, setup, teardown),
+                cmocka_unit_test_setup_teardown(documented_format_reverifies, setup, teardown),
                 cmocka_unit_test_setup_teardown(personal_handles_and_text_never_stored, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(readonly_handle, setup, teardown),
