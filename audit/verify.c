@@ -91,7 +91,7 @@ static int content_of(struct walk *w, int64_t seq, uint8_t out[32]) {
 /* The facts a session/account/link event vouches for, recomputed from their rows. */
 static int check_subject(struct walk *w, int64_t seq) {
         sqlite3_stmt *st = w->ev;
-        const char *kind = col_text(st, V_KIND);
+        const char *kind = col_text(st, V_KIND) ? col_text(st, V_KIND) : "";
         int (*fn)(struct pw_audit *, int64_t, uint8_t *, struct pw_error *) = NULL;
         int col = 0;
         if (strcmp(kind, "session_open") == 0)
