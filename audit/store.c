@@ -157,7 +157,16 @@ sqlite3_stmt *audit_stmt(struct pw_audit *a, enum stmt which, int *ret_r, struct
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 int audit_sql_error(struct pw_audit *a, int rc, const char *what, struct pw_error *err) {
+        int e0 = errno; /* first: SQLite's own errno can be lost in its rollback (below) */
         int sys = a->db ? sqlite3_system_errno(a->db) : 0;
+        int cls = rc & 0xff;
+        /* sqlite3_system_errno() reads errno late and often says 0 after a failed write; the
+         * errno at the failure is still there if nothing ran in between. Use it when it is a
+         * file-system error. */
+        if (sys <= 0 && (cls == SQLITE_IOERR || cls == SQLITE_FULL || cls == SQLITE_CANTOPEN) &&
+            (e0 == EFBIG || e0 == ENOSPC || e0 == EDQUOT || e0 == EIO || e0 == EROFS ||
+             e0 == EACCES || e0 == EPERM))
+                sys = e0;
         int r;
         switch (rc & 0xff) {
         case SQLITE_NOMEM:

@@ -104,9 +104,10 @@ static int append_row(struct pw_audit *a, const struct meta *m, const uint8_t co
         bind_blob(w.st, ":content_hash", content, 32);
         bind_blob(w.st, ":hash", hash, 32);
         int rc = sqlite3_step(w.st);
+        r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, "inserting an event", err);
         sqlite3_reset(w.st);
-        if (rc != SQLITE_DONE)
-                return audit_sql_error(a, rc, "inserting an event", err);
+        if (r < 0)
+                return r;
         a->head.seq = seq;
         memcpy(a->head.hash, hash, 32);
         audit_hex(hash, 32, a->head.hex);
@@ -117,8 +118,9 @@ static int append_row(struct pw_audit *a, const struct meta *m, const uint8_t co
 
 static int step_done(struct pw_audit *a, sqlite3_stmt *st, const char *what, struct pw_error *err) {
         int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        int r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        sqlite3_reset(st); /* after: the error must see errno as the failure left it */
+        return r;
 }
 
 /* Steps a one-row, one-integer query: 1 and *ret on a row, 0 when none, -errno on error. */
@@ -131,8 +133,9 @@ static int step_id(struct pw_audit *a, sqlite3_stmt *st, int64_t *ret, const cha
                 sqlite3_reset(st);
                 return null ? 0 : 1;
         }
+        int r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        return r;
 }
 
 static int bad(struct pw_audit *a, struct pw_error *err, const char *what) {
