@@ -29,6 +29,7 @@ int pw_audit_query_sessions(struct pw_audit *a, const struct pw_audit_session_fi
         bind_i64(st, ":since", f->since_us > 0 ? f->since_us : INT64_MIN);
         bind_i64(st, ":until", f->until_us > 0 ? f->until_us : INT64_MAX);
         bind_i64(st, ":limit", limit_of(f->limit));
+        bind_i64(st, ":open_only", f->open_only ? 1 : 0);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct pw_audit_session_row row = {

@@ -110,7 +110,7 @@ static const char *const stmt_sql[ST__MAX] = {
         "s.audit_sessionid, s.loginuid, s.opened_us, s.closed_us, s.src"
 #define Q_SESSION_WHERE                                                                            \
         "(:user IS NULL OR s.user = :user) AND (s.closed_us IS NULL OR s.closed_us >= :since) "    \
-        "AND s.opened_us < :until "
+        "AND s.opened_us < :until AND (:open_only = 0 OR s.closed_us IS NULL) "
         [ST_Q_SESSIONS] =
                 "SELECT " Q_SESSION_COLS ", NULL, NULL FROM sessions s WHERE " Q_SESSION_WHERE
                 "ORDER BY s.opened_us DESC, s.id DESC LIMIT :limit",

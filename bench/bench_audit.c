@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "postwarden/audit.h"
@@ -236,6 +237,10 @@ static void large_store(const char *dir, int64_t n) {
 
         char path[512];
         snprintf(path, sizeof path, "%s/bench-million.db", dir);
+        struct stat sb;
+        if (stat(path, &sb) == 0)
+                printf("large store: %.1f MB on disk, %.0f bytes per event\n",
+                       (double)sb.st_size / 1e6, (double)sb.st_size / (double)n);
         struct pw_audit_options o = {.path = path, .flags = PW_AUDIT_READONLY};
         struct pw_audit *ro = NULL;
         r = pw_audit_open(&o, &ro, &e);

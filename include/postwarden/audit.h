@@ -311,6 +311,7 @@ struct pw_audit_session_filter {
         int64_t since_us;   /* sessions still open at or after this time, 0: no bound */
         int64_t until_us;   /* sessions opened before this time, 0: no bound */
         size_t limit;       /* at most this many rows, 0: no limit */
+        int open_only;      /* 1: only sessions not yet closed */
 };
 
 /* Calls `cb` for each session matching `f` (NULL: all), newest first. Strings in the row are

@@ -1126,6 +1126,12 @@ static void queries_by_account_and_time(void **state) {
         s = (struct seen){0};
         assert_int_equal(pw_audit_query_sessions(f->a, NULL, session_cb, &s, &e), 0);
         assert_int_equal(s.n, 3);
+        s = (struct seen){0};
+        sf = (struct pw_audit_session_filter){.open_only = 1};
+        assert_int_equal(pw_audit_query_sessions(f->a, &sf, session_cb, &s, &e), 0);
+        assert_int_equal(s.n, 2);
+        assert_int_equal(s.ids[0], s3);
+        assert_int_equal(s.ids[1], s2);
 
         s = (struct seen){0};
         struct pw_audit_event_filter ef = {
