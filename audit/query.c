@@ -61,7 +61,7 @@ int pw_audit_query_sessions(struct pw_audit *a, const struct pw_audit_session_fi
 
 int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter *f,
                           pw_audit_event_cb cb, void *userdata, struct pw_error *err) {
-        static const struct pw_audit_event_filter all = {.peer_uid = -1};
+        static const struct pw_audit_event_filter all = {0};
         if (!a || !cb)
                 return -EINVAL;
         if (!f)
@@ -80,7 +80,8 @@ int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter
         bind_i64(st, ":since", f->since_us > 0 ? f->since_us : INT64_MIN);
         bind_i64(st, ":until", f->until_us > 0 ? f->until_us : INT64_MAX);
         bind_opt_i64(st, ":session_id", f->session_id > 0 ? f->session_id : -1);
-        bind_opt_i64(st, ":peer_uid", f->peer_uid);
+        if (f->by_uid)
+                bind_i64(st, ":peer_uid", f->peer_uid); /* else NULL: any */
         bind_text(st, ":kind", f->kind ? pw_audit_kind_name(f->kind) : NULL);
         bind_i64(st, ":limit", limit_of(f->limit));
         int rc;

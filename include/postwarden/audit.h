@@ -230,8 +230,8 @@ struct pw_audit_event {
         const char *archive_text;       /* full post text: only mode "business" + company */
         size_t archive_len;             /* bytes of archive_text */
         const struct pw_audit_finding *findings; /* borrowed array, or NULL */
-        size_t n_findings;
-        unsigned flags; /* PW_AUDIT_KEEP_PERSONAL_FINDINGS */
+        size_t n_findings;                       /* entries in findings */
+        unsigned flags;                          /* PW_AUDIT_KEEP_PERSONAL_FINDINGS */
 };
 
 /* Appends `ev` (borrowed) with its findings and archive text to the chain. *ret_seq (may be
@@ -296,11 +296,11 @@ int pw_audit_purge(struct pw_audit *a, int64_t before_us, struct pw_audit_purge_
 /* ---- queries (postwardenctl audit ...) ------------------------------------------------------ */
 
 struct pw_audit_session_row {
-        int64_t id;
+        int64_t id;                                                       /* sessions.id */
         const char *user, *service, *tty, *rhost, *xdg_session_id, *host; /* NULL when unset */
         int64_t uid, audit_sessionid, loginuid;                           /* -1 when unset */
         int64_t opened_us, closed_us; /* closed_us 0: still open */
-        enum pw_audit_source src;
+        enum pw_audit_source src;     /* who stated the session's fields */
         int64_t account_id; /* the link that matched the filter, 0 without account filter */
         enum pw_audit_tie_rule rule; /* its tie rule, 0 without account filter */
 };
@@ -315,22 +315,23 @@ struct pw_audit_session_filter {
 };
 
 /* Calls `cb` for each session matching `f` (NULL: all), newest first. Strings in the row are
- * borrowed for the call only. A non-zero return from cb stops the walk and is returned. */
+ * borrowed for the call only. A non-zero return from cb stops the walk and is returned. cb must
+ * not run another query of the same kind on the same handle (it would reset this one). */
 typedef int (*pw_audit_session_cb)(const struct pw_audit_session_row *row, void *userdata);
 int pw_audit_query_sessions(struct pw_audit *a, const struct pw_audit_session_filter *f,
                             pw_audit_session_cb cb, void *userdata, struct pw_error *err);
 
 struct pw_audit_event_row {
-        int64_t seq;
-        enum pw_audit_kind kind;
-        int64_t time_us;
-        int64_t peer_uid, peer_pid, peer_sessionid;                          /* -1 when unset */
-        enum pw_audit_source peer_src, claim_src;                            /* 0 when unset */
-        int64_t session_id, account_id, target_seq;                          /* 0 when unset */
+        int64_t seq;                                /* position in the chain */
+        enum pw_audit_kind kind;                    /* what happened */
+        int64_t time_us;                            /* when, UTC */
+        int64_t peer_uid, peer_pid, peer_sessionid; /* -1 when unset */
+        enum pw_audit_source peer_src, claim_src;   /* 0 when unset */
+        int64_t session_id, account_id, target_seq; /* 0 when unset */
         const char *site, *action, *mode, *policy_id, *justification, *note; /* or NULL */
-        int company_account, authorised;
-        int n_findings; /* findings stored with it */
-        int archived;   /* 1: full text in the archive; 2: redacted to a tombstone */
+        int company_account, authorised; /* as in struct pw_audit_event */
+        int n_findings;                  /* findings stored with it */
+        int archived; /* 1: full text in the archive; 2: redacted to a tombstone */
 };
 
 struct pw_audit_event_filter {
@@ -338,7 +339,8 @@ struct pw_audit_event_filter {
         int64_t until_us;        /* events before this time, 0: no bound */
         int64_t account_id;      /* 0: any */
         int64_t session_id;      /* 0: any */
-        int64_t peer_uid;        /* -1: any */
+        int by_uid;              /* 1: only events whose peer uid is peer_uid */
+        int64_t peer_uid;        /* the uid, used with by_uid (0 is root) */
         enum pw_audit_kind kind; /* 0: any */
         size_t limit;            /* 0: no limit */
 };

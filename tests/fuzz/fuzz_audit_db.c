@@ -35,8 +35,11 @@ static void read_all(struct pw_audit *a) {
         struct pw_audit_session_filter sf = {.account_id = 1, .user = "jane", .since_us = 1};
         pw_audit_query_sessions(a, &sf, count_session, &n, &e);
         pw_audit_query_events(a, NULL, count_event, &n, &e);
-        struct pw_audit_event_filter ef = {
-                .account_id = 1, .peer_uid = 1000, .since_us = 1, .kind = PW_AUDIT_POST_ATTEMPT};
+        struct pw_audit_event_filter ef = {.account_id = 1,
+                                           .by_uid = 1,
+                                           .peer_uid = 1000,
+                                           .since_us = 1,
+                                           .kind = PW_AUDIT_POST_ATTEMPT};
         pw_audit_query_events(a, &ef, count_event, &n, &e);
         char *text = NULL;
         if (pw_audit_archive_text(a, 4, &text, NULL, &e) == 0)

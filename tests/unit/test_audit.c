@@ -1134,19 +1134,23 @@ static void queries_by_account_and_time(void **state) {
         assert_int_equal(s.ids[1], s2);
 
         s = (struct seen){0};
-        struct pw_audit_event_filter ef = {
-                .since_us = 4002000, .until_us = 4006000, .peer_uid = -1};
+        struct pw_audit_event_filter ef = {.since_us = 4002000, .until_us = 4006000};
         assert_int_equal(pw_audit_query_events(f->a, &ef, event_cb, &s, &e), 0);
         assert_int_equal(s.n, 4);
         s = (struct seen){0};
         ef = (struct pw_audit_event_filter){
-                .account_id = acme, .peer_uid = 1000, .kind = PW_AUDIT_POST_ATTEMPT};
+                .account_id = acme, .by_uid = 1, .peer_uid = 1000, .kind = PW_AUDIT_POST_ATTEMPT};
         assert_int_equal(pw_audit_query_events(f->a, &ef, event_cb, &s, &e), 0);
         assert_int_equal(s.n, 5);
         s = (struct seen){0};
         ef.limit = 2;
         assert_int_equal(pw_audit_query_events(f->a, &ef, event_cb, &s, &e), 0);
         assert_int_equal(s.n, 2);
+        /* by_uid with uid 0: root's events only (the PAM module's session events) */
+        s = (struct seen){0};
+        ef = (struct pw_audit_event_filter){.by_uid = 1, .peer_uid = 0};
+        assert_int_equal(pw_audit_query_events(f->a, &ef, event_cb, &s, &e), 0);
+        assert_int_equal(s.n, 4); /* three opens and one close */
         /* the open sessions the service ties a browser to */
         int64_t ids[4];
         size_t n;
