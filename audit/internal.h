@@ -60,6 +60,10 @@ enum stmt {
         ST_Q_SESSIONS_BY_ACCOUNT,
         ST_Q_EVENTS,
         ST_Q_EVENTS_BY_ACCOUNT,
+        ST_UNVOUCHED_SESSION,
+        ST_UNVOUCHED_CLOSE,
+        ST_UNVOUCHED_ACCOUNT,
+        ST_UNVOUCHED_LINK,
         ST__MAX
 };
 

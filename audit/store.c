@@ -24,8 +24,9 @@ static const char *const stmt_sql[ST__MAX] = {
         [ST_RELEASE] = "RELEASE pw_op",
         [ST_ROLLBACK_TO] = "ROLLBACK TO pw_op",
         [ST_HEAD_EVENT] = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-        [ST_HEAD_CHECKPOINT] = "SELECT seq, hash FROM chain_checkpoints WHERE kind = 'purge' "
-                               "ORDER BY seq DESC, id DESC LIMIT 1",
+        [ST_HEAD_CHECKPOINT] =
+                "SELECT seq, hash, before_us FROM chain_checkpoints WHERE kind = 'purge' "
+                "ORDER BY seq DESC, id DESC LIMIT 1",
         [ST_SESSION_INSERT] =
                 "INSERT INTO sessions (user, uid, service, tty, rhost, audit_sessionid, loginuid, "
                 "xdg_session_id, host, opened_us, src) VALUES (:user, :uid, :service, :tty, "
@@ -134,6 +135,19 @@ static const char *const stmt_sql[ST__MAX] = {
         [ST_Q_EVENTS_BY_ACCOUNT] =
                 "SELECT " Q_EVENT_COLS " FROM events e WHERE e.account_id = "
                 ":account_id AND " Q_EVENT_WHERE "ORDER BY e.time_us, e.seq LIMIT :limit",
+        /* Rows no event vouches for, newer than the last purge cutoff: forged. */
+        [ST_UNVOUCHED_SESSION] = "SELECT id FROM sessions s WHERE opened_us >= :cutoff AND NOT "
+                                 "EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND "
+                                 "e.kind = 'session_open') LIMIT 1",
+        [ST_UNVOUCHED_CLOSE] = "SELECT id FROM sessions s WHERE closed_us >= :cutoff AND NOT "
+                               "EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND "
+                               "e.kind = 'session_close') LIMIT 1",
+        [ST_UNVOUCHED_ACCOUNT] = "SELECT id FROM accounts a WHERE first_seen_us >= :cutoff AND "
+                                 "NOT EXISTS (SELECT 1 FROM events e WHERE e.account_id = a.id "
+                                 "AND e.kind = 'account_seen') LIMIT 1",
+        [ST_UNVOUCHED_LINK] = "SELECT id FROM session_accounts l WHERE first_us >= :cutoff AND "
+                              "NOT EXISTS (SELECT 1 FROM events e WHERE e.link_id = l.id AND "
+                              "e.kind = 'session_link') LIMIT 1",
 };
 
 sqlite3_stmt *audit_stmt(struct pw_audit *a, enum stmt which, int *ret_r, struct pw_error *err) {

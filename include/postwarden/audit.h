@@ -258,13 +258,16 @@ struct pw_audit_verify_result {
         int64_t rows;              /* events checked */
         int64_t first_seq;         /* first event checked (after the newest purge checkpoint) */
         struct pw_audit_head head; /* the head reached (last good row) */
-        int64_t bad_seq;           /* first broken row, 0 when the chain verifies */
+        int64_t bad_seq;           /* first broken event; 0 when it verifies or bad_table is set */
         char reason[160];          /* why it is broken, "" when it verifies */
+        char bad_table[24];        /* a sessions/accounts/session_accounts row no event records */
+        int64_t bad_row;           /* its id (0 when none) */
 };
 
 /* Walks the chain from the newest purge checkpoint (or the start), recomputing each row's
  * metadata and content hashes (content from the archive and findings, or the kept content hash
- * of a redacted row) and the session/account/link facts the chain vouches for. `expected`
+ * of a redacted row) and the session/account/link facts the chain vouches for, and looks for
+ * session, account and link rows no event records (newer than the last purge). `expected`
  * (may be NULL) are heads logged outside the database: each must be on the chain, else the
  * database was truncated or rewritten. Returns 0 when everything verifies, -EBADMSG with
  * bad_seq and reason when not, another -errno when the database cannot be read. *ret is filled

@@ -568,6 +568,38 @@ static void edited_archive_and_session_are_found(void **state) {
         assert_int_equal(verify_bad(f->a, NULL, 0), 3);
 }
 
+/* A session and a link slipped in with sqlite3: "who acted as @AcmeCorp" must not be forged. */
+static void unrecorded_rows_are_found(void **state) {
+        struct fx *f = *state;
+        populate(f);
+        verify_ok(f->a);
+        struct pw_audit_verify_result v;
+        struct pw_error e = {0};
+        sql(f, "INSERT INTO sessions (user, uid, opened_us, src) VALUES ('mallory', 1666, "
+               "1500000, 'pam')");
+        assert_int_equal(pw_audit_verify(f->a, NULL, 0, &v, &e), -EBADMSG);
+        assert_string_equal(v.bad_table, "sessions");
+        assert_int_equal(v.bad_row, 2);
+        assert_int_equal(v.bad_seq, 0);
+        assert_non_null(strstr(e.text, "no session_open event"));
+        sql(f, "INSERT INTO session_accounts (session_id, account_id, rule, src, first_us, "
+               "last_us) VALUES (1, 1, 3, 'service', 2500000, 2500000); DELETE FROM sessions "
+               "WHERE id = 2");
+        assert_int_equal(pw_audit_verify(f->a, NULL, 0, &v, &e), -EBADMSG);
+        assert_string_equal(v.bad_table, "session_accounts");
+        sql(f, "DELETE FROM session_accounts WHERE rule = 3; UPDATE sessions SET closed_us = "
+               "5000000, closed_src = 'pam'");
+        assert_int_equal(pw_audit_verify(f->a, NULL, 0, &v, &e), -EBADMSG);
+        assert_non_null(strstr(v.reason, "closed without"));
+        sql(f, "UPDATE sessions SET closed_us = NULL, closed_src = NULL; INSERT INTO accounts "
+               "(site, company, ident, handle, src, first_seen_us, last_seen_us) VALUES "
+               "('x.com', 1, 'c:forged', '@Forged', 'client', 1, 1)");
+        assert_int_equal(pw_audit_verify(f->a, NULL, 0, &v, &e), -EBADMSG);
+        assert_string_equal(v.bad_table, "accounts");
+        sql(f, "DELETE FROM accounts WHERE handle = '@Forged'");
+        verify_ok(f->a);
+}
+
 static void deleted_and_truncated_rows_are_found(void **state) {
         struct fx *f = *state;
         int64_t last = populate(f);
@@ -1177,6 +1209,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(edited_finding_is_found, setup, teardown),
                 cmocka_unit_test_setup_teardown(edited_archive_and_session_are_found, setup,
                                                 teardown),
+                cmocka_unit_test_setup_teardown(unrecorded_rows_are_found, setup, teardown),
                 cmocka_unit_test_setup_teardown(deleted_and_truncated_rows_are_found, setup,
                                                 teardown),
                 cmocka_unit_test_setup_teardown(rewritten_chain_is_found_against_logged_head, setup,
