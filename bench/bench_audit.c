@@ -1,14 +1,17 @@
 /* bench_audit: the audit store's group commit against a plain one-transaction-per-insert loop on
  * the same schema, in the same run; then, optionally, verify and query times on a large store.
  *
- *   bench_audit [--clients N] [--per-client N] [--batch N] [--plain N] [--million N] DIR
+ *   bench_audit [--clients N] [--per-client N] [--batch N] [--plain N]
+ *               [--million N [--reuse] [--only-large]] DIR
  *
  * Group commit: N clients x per-client events (default 16 x 10,000), interleaved, each with two
  * findings, committed in batches of up to --batch (default 256) events, one fsync per batch,
  * as postwardend's writer thread does. Plain: --plain events (default 3,000) through the same
  * API outside a batch, so each is its own transaction and fsync (its rate is steady, so fewer
  * events suffice). --million N: build a store of N events (default 0: skip) and time
- * pw_audit_verify() and the two admin queries of issue 7 on it. DIR: where the databases go
+ * pw_audit_verify() and the admin queries of issue 7 on it (--reuse: use the one already in DIR;
+ * --only-large: skip the group-commit comparison). Wall and CPU seconds are printed, as the
+ * machine is shared. DIR: where the databases go
  * (a real disk, not tmpfs, for meaningful fsyncs). */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +25,12 @@
 static double now_s(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static double cpu_s(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
         return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -174,9 +183,9 @@ static int count_event(const struct pw_audit_event_row *row, void *ud) {
         return 0;
 }
 
-/* A store of `n` events spread over a year, 2,000 sessions and 50 company accounts, then the
- * time to verify it and to run the admin queries on it. */
-static void large_store(const char *dir, int64_t n) {
+/* Builds a store of `n` events spread over a year from year0, 2,000 sessions and 50 company
+ * accounts (@Acme0 .. @Acme49), each session linked to one. */
+static void build_large(const char *dir, int64_t n, int64_t year0, int64_t span) {
         struct store s;
         store_open(&s, dir, "bench-million");
         struct pw_error e = {0};
@@ -184,7 +193,6 @@ static void large_store(const char *dir, int64_t n) {
         int64_t *sess = malloc(SESSIONS * sizeof *sess), acct[ACCOUNTS];
         if (!sess)
                 die("malloc", -ENOMEM, NULL);
-        const int64_t year0 = 1700000000LL * 1000000, span = 365LL * 86400 * 1000000;
         int r = pw_audit_begin(s.a, &e);
         for (int i = 0; r >= 0 && i < ACCOUNTS; i++) {
                 char h[32];
@@ -216,7 +224,7 @@ static void large_store(const char *dir, int64_t n) {
                 r = pw_audit_commit(s.a, &e);
         if (r < 0)
                 die("large store setup", r, &e);
-        double t0 = now_s();
+        double t0 = now_s(), c0 = cpu_s();
         int64_t done = 0;
         while (done < n) {
                 r = pw_audit_begin(s.a, &e);
@@ -232,12 +240,25 @@ static void large_store(const char *dir, int64_t n) {
                 if (r < 0)
                         die("large store", r, &e);
         }
-        double build = now_s() - t0;
+        double build = now_s() - t0, build_cpu = cpu_s() - c0;
         pw_audit_free(s.a);
+        free(sess);
+        printf("large store: %lld events built in %.1f s (%.1f s CPU; %.0f events/s, batches "
+               "of 1024)\n",
+               (long long)n, build, build_cpu, (double)n / build);
+}
 
+/* The store of build_large() (built unless `reuse` and present), then the
+ * time to verify it and to run the admin queries on it. */
+static void large_store(const char *dir, int64_t n, int reuse) {
         char path[512];
         snprintf(path, sizeof path, "%s/bench-million.db", dir);
         struct stat sb;
+        struct pw_error e = {0};
+        int r;
+        const int64_t year0 = 1700000000LL * 1000000, span = 365LL * 86400 * 1000000;
+        if (!reuse || stat(path, &sb) < 0)
+                build_large(dir, n, year0, span);
         if (stat(path, &sb) == 0)
                 printf("large store: %.1f MB on disk, %.0f bytes per event\n",
                        (double)sb.st_size / 1e6, (double)sb.st_size / (double)n);
@@ -247,19 +268,23 @@ static void large_store(const char *dir, int64_t n) {
         if (r < 0)
                 die("open read-only", r, &e);
         struct pw_audit_verify_result v;
-        t0 = now_s();
+        double t0 = now_s(), c0 = cpu_s();
         r = pw_audit_verify(ro, NULL, 0, &v, &e);
-        double verify = now_s() - t0;
+        double verify = now_s() - t0, verify_cpu = cpu_s() - c0;
         if (r < 0)
                 die("verify", r, &e);
-        printf("large store: %lld events built in %.1f s (%.0f events/s, batches of 1024)\n",
-               (long long)n, build, (double)n / build);
-        printf("verify: %lld rows in %.2f s = %.2f s per million events (%.0f rows/s)\n",
-               (long long)v.rows, verify, verify * 1e6 / (double)v.rows, (double)v.rows / verify);
+        printf("verify: %lld rows in %.2f s (%.2f s CPU) = %.2f s per million events (%.0f "
+               "rows/s)\n",
+               (long long)v.rows, verify, verify_cpu, verify * 1e6 / (double)v.rows,
+               (double)v.rows / verify);
+        int64_t acct7;
+        r = pw_audit_account_find(ro, "x.com", "@Acme7", &acct7, &e);
+        if (r < 0)
+                die("find account", r, &e);
 
         /* issue 7: sessions --account X; events --since (the last week) */
         struct counter c = {0};
-        struct pw_audit_session_filter sf = {.account_id = acct[7]};
+        struct pw_audit_session_filter sf = {.account_id = acct7};
         t0 = now_s();
         r = pw_audit_query_sessions(ro, &sf, count_session, &c, &e);
         double q1 = now_s() - t0;
@@ -276,7 +301,7 @@ static void large_store(const char *dir, int64_t n) {
         printf("query events --since (last 7 days): %lld rows in %.2f ms\n", (long long)c.n,
                q2 * 1e3);
         c.n = 0;
-        ef.account_id = acct[7];
+        ef.account_id = acct7;
         t0 = now_s();
         r = pw_audit_query_events(ro, &ef, count_event, &c, &e);
         double q3 = now_s() - t0;
@@ -285,12 +310,12 @@ static void large_store(const char *dir, int64_t n) {
         printf("query events --account --since (last 7 days): %lld rows in %.2f ms\n",
                (long long)c.n, q3 * 1e3);
         pw_audit_free(ro);
-        free(sess);
 }
 
 int main(int argc, char **argv) {
         int clients = 16, batch = 256;
         int64_t per_client = 10000, plain = 3000, million = 0;
+        int reuse = 0, only_large = 0;
         const char *dir = NULL;
         for (int i = 1; i < argc; i++) {
                 const char *a = argv[i];
@@ -305,18 +330,26 @@ int main(int argc, char **argv) {
                         plain = atoll(v), i++;
                 else if (strcmp(a, "--million") == 0 && v)
                         million = atoll(v), i++;
+                else if (strcmp(a, "--reuse") == 0)
+                        reuse = 1;
+                else if (strcmp(a, "--only-large") == 0)
+                        only_large = 1;
                 else if (a[0] != '-' && !dir)
                         dir = a;
                 else {
                         fprintf(stderr,
                                 "usage: bench_audit [--clients N] [--per-client N] [--batch N] "
-                                "[--plain N] [--million N] DIR\n");
+                                "[--plain N] [--million N [--reuse] [--only-large]] DIR\n");
                         return 2;
                 }
         }
         if (!dir || clients < 1 || batch < 1 || per_client < 1 || plain < 1) {
                 fprintf(stderr, "bench_audit: a directory and positive counts are needed\n");
                 return 2;
+        }
+        if (only_large && million > 0) {
+                large_store(dir, million, reuse);
+                return 0;
         }
         int64_t total = (int64_t)clients * per_client;
         int64_t max_batches = total / batch + 2;
@@ -352,6 +385,6 @@ int main(int argc, char **argv) {
         printf("ratio group/plain: %.1fx\n", rg / rp);
         free(lat);
         if (million > 0)
-                large_store(dir, million);
+                large_store(dir, million, reuse);
         return 0;
 }
