@@ -690,7 +690,7 @@ int pw_audit_open(const struct pw_audit_options *opt, struct pw_audit **ret, str
                 pw_error_set(err, opt->path, 0, 0, NULL, "out of memory");
                 return -ENOMEM;
         }
-        int oflags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+        int oflags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX; /* one thread at a time */
         if (a->readonly)
                 oflags |= SQLITE_OPEN_READONLY;
         else if (opt->flags & PW_AUDIT_NO_CREATE)
