@@ -26,11 +26,11 @@ enum {
 };
 
 struct walk {
-        struct pw_audit *a;
-        sqlite3_stmt *ev, *fi, *ar; /* the three cursors */
-        int fi_rc, ar_rc;           /* SQLITE_ROW while the cursor has a current row */
-        struct pw_audit_verify_result *res;
-        struct pw_error *err;
+        struct pw_audit *a;                 /* the store */
+        sqlite3_stmt *ev, *fi, *ar;         /* the three cursors */
+        int fi_rc, ar_rc;                   /* SQLITE_ROW while the cursor has a current row */
+        struct pw_audit_verify_result *res; /* filled as the walk goes */
+        struct pw_error *err;               /* the caller's, may be NULL */
 };
 
 static int broken(struct walk *w, int64_t seq, const char *fmt, ...)

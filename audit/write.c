@@ -46,19 +46,19 @@ static void f_blob(struct row *w, const char *name, const uint8_t *p, size_t n) 
 
 /* The metadata of an event, in chain order (docs/audit.md). 0 ids and NULL strings are NULL. */
 struct meta {
-        enum pw_audit_kind kind;
-        int64_t time_us;
-        int64_t peer_uid, peer_pid, peer_sessionid; /* < 0: NULL */
-        enum pw_audit_source peer_src;              /* 0: NULL */
-        int64_t session_id, account_id, link_id;    /* 0: NULL */
-        const char *site;
-        enum pw_audit_source claim_src; /* 0: NULL */
-        const char *action, *mode;
-        int company, authorised;
-        const char *policy_id, *justification;
-        int64_t target_seq; /* 0: NULL */
-        const char *note;
-        const uint8_t *subject_hash; /* 32 bytes or NULL */
+        enum pw_audit_kind kind;                    /* what happened */
+        int64_t time_us;                            /* when */
+        int64_t peer_uid, peer_pid, peer_sessionid; /* the sender; < 0: NULL */
+        enum pw_audit_source peer_src;              /* source of the peer ids; 0: NULL */
+        int64_t session_id, account_id, link_id;    /* rows it concerns; 0: NULL */
+        const char *site;                           /* the social site */
+        enum pw_audit_source claim_src;             /* source of the claims; 0: NULL */
+        const char *action, *mode;                  /* verdict and mode, canonical names */
+        int company, authorised;                    /* 0 or 1 */
+        const char *policy_id, *justification;      /* as in struct pw_audit_event */
+        int64_t target_seq;                         /* redaction/purge: the event; 0: NULL */
+        const char *note;                           /* redaction reason, purge summary */
+        const uint8_t *subject_hash;                /* 32 bytes or NULL */
 };
 
 /* Appends one event at head.seq + 1 with content hash `content` and advances the head. Must run
