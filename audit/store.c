@@ -654,6 +654,10 @@ static int setup(struct pw_audit *a, const struct pw_audit_options *opt, struct 
                 pw_error_set(err, a->path, 0, 0, NULL, "the database refused WAL journal mode");
                 return -EIO;
         }
+        /* Keep -wal and -shm after the last close, so that readers who may not create files
+         * in the directory (postwardenctl in the admin group) can open the store. */
+        int persist = 1;
+        sqlite3_file_control(a->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         r = exec_sql(a,
                      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
                      "PRAGMA secure_delete = ON",

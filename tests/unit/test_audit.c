@@ -913,6 +913,62 @@ static void readonly_file(void **state) {
         assert_int_equal(WEXITSTATUS(status), 0);
 }
 
+/* Opens the store read-only as uid/gid 65534 (when root) and verifies it against `h`; fails the
+ * test with the reader's error. */
+static void read_as_nobody(struct fx *f, const struct pw_audit_head *h) {
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(fds[0]);
+                if (geteuid() == 0 && (setgid(65534) < 0 || setuid(65534) < 0))
+                        _exit(10);
+                struct pw_audit_options o = {.path = f->db, .flags = PW_AUDIT_READONLY};
+                struct pw_audit *a = NULL;
+                struct pw_error e = {0};
+                struct pw_audit_verify_result v;
+                int r = pw_audit_open(&o, &a, &e);
+                if (r == 0)
+                        r = pw_audit_verify(a, h, 1, &v, &e);
+                if (r < 0 && write(fds[1], e.text, strlen(e.text)) < 0)
+                        _exit(12);
+                pw_audit_free(a);
+                _exit(r == 0 ? 0 : 11);
+        }
+        close(fds[1]);
+        char msg[200] = "";
+        ssize_t n = read(fds[0], msg, sizeof msg - 1);
+        msg[n > 0 ? n : 0] = 0;
+        close(fds[0]);
+        int status;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+                fail_msg("read-only reader failed: %s", msg);
+}
+
+/* postwardenctl as a member of the admin group: it can read the files but write none of them,
+ * both while the service holds the database open and after it closed it (the writer keeps the
+ * -wal and -shm files: SQLITE_FCNTL_PERSIST_WAL). */
+static void reader_without_write_access(void **state) {
+        struct fx *f = *state;
+        populate(f);
+        char p[160];
+        assert_int_equal(chmod(f->dir, 0755), 0);
+        assert_int_equal(chmod(f->db, 0644), 0);
+        snprintf(p, sizeof p, "%s-wal", f->db);
+        assert_int_equal(chmod(p, 0644), 0);
+        snprintf(p, sizeof p, "%s-shm", f->db);
+        assert_int_equal(chmod(p, 0644), 0);
+        struct pw_audit_head h;
+        pw_audit_head(f->a, &h);
+        read_as_nobody(f, &h);
+        f->a = pw_audit_free(f->a);
+        struct stat st;
+        assert_int_equal(stat(p, &st), 0); /* -shm is still there */
+        read_as_nobody(f, &h);
+}
+
 static void corrupted_file(void **state) {
         struct fx *f = *state;
         /* not a database at all */
@@ -1274,6 +1330,7 @@ int main(void) {
                                                 teardown),
                 cmocka_unit_test_setup_teardown(readonly_handle, setup, teardown),
                 cmocka_unit_test_setup_teardown(readonly_file, setup, teardown),
+                cmocka_unit_test_setup_teardown(reader_without_write_access, setup, teardown),
                 cmocka_unit_test_setup_teardown(corrupted_file, setup, teardown),
                 cmocka_unit_test_setup_teardown(file_size_limit, setup, teardown),
                 cmocka_unit_test_setup_teardown(full_disk, setup, teardown),
