@@ -8,8 +8,10 @@
  * writer's group commit: begin, append a batch, commit once = one fsync, then acknowledge the
  * whole batch) or, outside one, runs in a transaction of its own. Nothing written inside
  * pw_audit_begin() is durable, and no sequence number handed out is final, until
- * pw_audit_commit() returns 0; after any failure inside a batch call pw_audit_rollback() and
- * acknowledge nothing of the batch.
+ * pw_audit_commit() returns 0; acknowledge exactly what a successful commit covered. A call that
+ * fails inside a batch undoes only itself (a savepoint) and the batch may go on, unless SQLite
+ * rolled the whole transaction back (disk full, I/O error): then every later call and the commit
+ * fail with -EIO and nothing of the batch is stored.
  *
  * Sources. Every fact group carries where it came from (enum pw_audit_source): the kernel
  * (SO_PEERCRED, /proc), root's PAM module, the user's own client process, or postwardend itself
