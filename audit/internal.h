@@ -148,7 +148,7 @@ int audit_subject_link(struct pw_audit *a, int64_t id, uint8_t out[32], struct p
 #define AUDIT_EVENT_META_COLUMNS                                                                   \
         "seq, kind, time_us, peer_uid, peer_pid, peer_sessionid, peer_src, session_id, "           \
         "account_id, link_id, site, claim_src, action, mode, company, authorised, policy_id, "     \
-        "justification, target_seq, note, subject_hash"
-#define AUDIT_EVENT_META_N 21
+        "justification, target_seq, note, subject_hash, verdict_src"
+#define AUDIT_EVENT_META_N 22
 
 #endif

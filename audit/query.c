@@ -106,8 +106,9 @@ int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter
                         .note = col_text(st, 16),
                         .company_account = (int)col_i64(st, 17, 0),
                         .authorised = (int)col_i64(st, 18, 0),
-                        .n_findings = (int)col_i64(st, 19, 0),
-                        .archived = (int)col_i64(st, 20, 0),
+                        .verdict_src = audit_source_from_name(col_text(st, 19)),
+                        .n_findings = (int)col_i64(st, 20, 0),
+                        .archived = (int)col_i64(st, 21, 0),
                 };
                 r = cb(&row, userdata);
                 if (r != 0) {

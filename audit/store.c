@@ -68,7 +68,7 @@ static const char *const stmt_sql[ST__MAX] = {
                 "(:seq, :kind, :time_us, :peer_uid, :peer_pid, :peer_sessionid, :peer_src, "
                 ":session_id, :account_id, :link_id, :site, :claim_src, :action, :mode, "
                 ":company, :authorised, :policy_id, :justification, :target_seq, :note, "
-                ":subject_hash, :content_hash, :hash)",
+                ":subject_hash, :verdict_src, :content_hash, :hash)",
         [ST_FINDING_INSERT] =
                 "INSERT INTO findings (event_seq, ord, rule_id, category, action, excerpt, "
                 "byte_start, byte_end, u16_start, u16_end) VALUES (:seq, :ord, :rule_id, "
@@ -122,7 +122,7 @@ static const char *const stmt_sql[ST__MAX] = {
 #define Q_EVENT_COLS                                                                               \
         "e.seq, e.kind, e.time_us, e.peer_uid, e.peer_pid, e.peer_sessionid, e.peer_src, "         \
         "e.claim_src, e.session_id, e.account_id, e.target_seq, e.site, e.action, e.mode, "        \
-        "e.policy_id, e.justification, e.note, e.company, e.authorised, "                          \
+        "e.policy_id, e.justification, e.note, e.company, e.authorised, e.verdict_src, "           \
         "(SELECT count(*) FROM findings f WHERE f.event_seq = e.seq), "                            \
         "CASE WHEN e.redacted_us IS NOT NULL THEN 2 WHEN EXISTS (SELECT 1 FROM archive r "         \
         "WHERE r.event_seq = e.seq) THEN 1 ELSE 0 END"

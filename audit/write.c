@@ -59,6 +59,7 @@ struct meta {
         int64_t target_seq;                         /* redaction/purge: the event; 0: NULL */
         const char *note;                           /* redaction reason, purge summary */
         const uint8_t *subject_hash;                /* 32 bytes or NULL */
+        enum pw_audit_source verdict_src;           /* source of action and findings; 0: NULL */
 };
 
 /* Appends one event at head.seq + 1 with content hash `content` and advances the head. Must run
@@ -92,6 +93,7 @@ static int append_row(struct pw_audit *a, const struct meta *m, const uint8_t co
         f_int(&w, ":target_seq", m->target_seq > 0, m->target_seq);
         f_text(&w, ":note", m->note);
         f_blob(&w, ":subject_hash", m->subject_hash, PW_AUDIT_HASH_SIZE);
+        f_text(&w, ":verdict_src", m->verdict_src ? pw_audit_source_name(m->verdict_src) : NULL);
         uint8_t meta_hash[32], hash[32];
         r = canon_finish(&w.c, meta_hash);
         if (r < 0) {
@@ -577,7 +579,8 @@ static int check_event(struct pw_audit *a, const struct pw_audit_event *ev, bool
         if (ev->mode && !audit_mode_check(ev->mode))
                 return bad(a, err, "event: mode must be personal, business or unknown");
         if ((ev->peer_src && !valid_source(ev->peer_src)) ||
-            (ev->claim_src && !valid_source(ev->claim_src)))
+            (ev->claim_src && !valid_source(ev->claim_src)) ||
+            (ev->verdict_src && !valid_source(ev->verdict_src)))
                 return bad(a, err, "event: unknown source");
         if (ev->session_id < 0 || ev->account_id < 0)
                 return bad(a, err, "event: negative session or account id");
@@ -691,6 +694,7 @@ int pw_audit_append(struct pw_audit *a, const struct pw_audit_event *ev, int64_t
                         .authorised = ev->authorised,
                         .policy_id = ev->policy_id,
                         .justification = ev->justification,
+                        .verdict_src = ev->verdict_src,
                 };
                 r = append_row(a, &m, content, &seq, err);
         }

@@ -123,6 +123,7 @@ static struct pw_audit_event event_for(const struct store *s, int client, int64_
                 .policy_id = "pol-0123456789ab",
                 .findings = findings,
                 .n_findings = 2,
+                .verdict_src = PW_AUDIT_SRC_SERVICE,
         };
 }
 

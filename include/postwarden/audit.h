@@ -234,6 +234,9 @@ struct pw_audit_event {
         const struct pw_audit_finding *findings; /* borrowed array, or NULL */
         size_t n_findings;                       /* entries in findings */
         unsigned flags;                          /* PW_AUDIT_KEEP_PERSONAL_FINDINGS */
+        enum pw_audit_source verdict_src;        /* who stated action and findings: SERVICE when
+                                                  * postwardend computed them, CLIENT when the client
+                                                  * reported them; 0: not recorded */
 };
 
 /* Appends `ev` (borrowed) with its findings and archive text to the chain. *ret_seq (may be
@@ -337,6 +340,7 @@ struct pw_audit_event_row {
         int company_account, authorised; /* as in struct pw_audit_event */
         int n_findings;                  /* findings stored with it */
         int archived; /* 1: full text in the archive; 2: redacted to a tombstone */
+        enum pw_audit_source verdict_src; /* 0 when unset */
 };
 
 struct pw_audit_event_filter {

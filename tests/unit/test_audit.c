@@ -219,6 +219,7 @@ static int64_t business_post(struct pw_audit *a, int64_t session, int64_t accoun
                 .archive_len = text ? strlen(text) : 0,
                 .findings = two_findings,
                 .n_findings = 2,
+                .verdict_src = PW_AUDIT_SRC_SERVICE,
         };
         int64_t seq = 0;
         struct pw_error e;
@@ -393,7 +394,7 @@ static void records_of_each_kind_with_sources(void **state) {
         snprintf(q, sizeof q,
                  "SELECT count(*) FROM events WHERE seq = %lld AND kind = 'post_attempt' AND "
                  "peer_uid = 1000 AND peer_src = 'kernel' AND claim_src = 'client' AND "
-                 "mode = 'business'",
+                 "mode = 'business' AND verdict_src = 'service'",
                  (long long)post);
         assert_int_equal(sql_int(f, q), 1);
         snprintf(q, sizeof q, "SELECT count(*) FROM findings WHERE event_seq = %lld",
