@@ -357,6 +357,20 @@ enum pw_audit_kind pw_audit_kind_from_name(const char *name) {
 
 /* ---- transactions ---------------------------------------------------------------------------- */
 
+static int load_head(struct pw_audit *a, struct pw_error *err);
+
+/* BEGIN IMMEDIATE, then the chain head as the database has it: under the write lock it is the
+ * truth, even if another handle or process appended since this one last wrote. */
+static int begin_write(struct pw_audit *a, const char *what, struct pw_error *err) {
+        int r = run(a, ST_BEGIN, what, err);
+        if (r < 0)
+                return r;
+        r = load_head(a, err);
+        if (r < 0)
+                run(a, ST_ROLLBACK, "rolling back", NULL);
+        return r;
+}
+
 int pw_audit_begin(struct pw_audit *a, struct pw_error *err) {
         if (!a)
                 return -EINVAL;
@@ -368,7 +382,7 @@ int pw_audit_begin(struct pw_audit *a, struct pw_error *err) {
                 pw_error_set(err, a->path, 0, 0, NULL, "a batch is already open on this handle");
                 return -EBUSY;
         }
-        int r = run(a, ST_BEGIN, "beginning a batch", err);
+        int r = begin_write(a, "beginning a batch", err);
         if (r < 0)
                 return r;
         a->in_tx = true;
@@ -421,9 +435,12 @@ int audit_op_begin(struct pw_audit *a, struct pw_error *err) {
                 pw_error_set(err, a->path, 0, 0, NULL, "the audit store is open read-only");
                 return -EROFS;
         }
+        if (!a->in_tx) {
+                int r = begin_write(a, "beginning a write", err);
+                a->op_head = a->head;
+                return r;
+        }
         a->op_head = a->head;
-        if (!a->in_tx)
-                return run(a, ST_BEGIN, "beginning a write", err);
         if (a->tx_lost || sqlite3_get_autocommit(a->db)) {
                 a->tx_lost = true;
                 pw_error_set(err, a->path, 0, 0, NULL,

@@ -503,6 +503,29 @@ static void batch_commit_and_rollback(void **state) {
         assert_string_equal(h0.hex, h1.hex);
 }
 
+/* Two writers on one file (a second process, a stray tool): each reads the head under the write
+ * lock, so the chain stays one chain. */
+static void two_writers_keep_one_chain(void **state) {
+        struct fx *f = *state;
+        populate(f);
+        struct pw_audit *b = open_db(f, 0, 0);
+        for (int i = 0; i < 10; i++) {
+                business_post(i % 2 ? b : f->a, 1, 1, 5000000 + i, NULL);
+                if (i % 3 == 0) {
+                        assert_int_equal(pw_audit_begin(b, NULL), 0);
+                        business_post(b, 1, 1, 6000000 + i, "batched");
+                        assert_int_equal(pw_audit_commit(b, NULL), 0);
+                }
+        }
+        struct pw_audit_head ha, hb;
+        pw_audit_head(b, &hb);
+        business_post(f->a, 1, 1, 7000000, NULL);
+        pw_audit_head(f->a, &ha);
+        assert_int_equal(ha.seq, hb.seq + 1);
+        pw_audit_free(b);
+        verify_ok(f->a);
+}
+
 /* ---- tamper evidence ------------------------------------------------------------------------- */
 
 static void verify_counts_rows(void **state) {
@@ -1314,6 +1337,7 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(records_of_each_kind_with_sources, setup, teardown),
                 cmocka_unit_test_setup_teardown(bad_records_are_refused, setup, teardown),
                 cmocka_unit_test_setup_teardown(batch_commit_and_rollback, setup, teardown),
+                cmocka_unit_test_setup_teardown(two_writers_keep_one_chain, setup, teardown),
                 cmocka_unit_test_setup_teardown(verify_counts_rows, setup, teardown),
                 cmocka_unit_test_setup_teardown(edited_event_is_found, setup, teardown),
                 cmocka_unit_test_setup_teardown(edited_finding_is_found, setup, teardown),
