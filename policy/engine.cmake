@@ -19,3 +19,5 @@ endif()
 if(NOT _pw_policy_sources MATCHES "normalize\\.c")
   target_sources(postwarden-policy PRIVATE ${_pw_engine}/normalize_fallback.c)
 endif()
+
+pw_unit_test(policy_load LIBS postwarden-policy)

@@ -684,6 +684,9 @@ static int load_match(struct vctx *c, struct pw_policy *p, struct pw_rule *rule,
 }
 
 static int load_rule(struct vctx *c, struct pw_policy *p, struct pw_rule *rule, const json_t *o) {
+        /* name the rule in every error about it, even about its other keys */
+        json_t *id = json_object_get(o, "id");
+        c->rule = json_is_string(id) ? json_string_value(id) : NULL;
         int r = check_fields(c, o, "a rule", rule_fields, 8);
         if (r < 0)
                 return r;
