@@ -14,10 +14,4 @@ if(_pw_policy_sources MATCHES "detect[^/]*\\.c")
   target_compile_definitions(postwarden-policy PRIVATE PW_HAVE_DETECTORS=1)
 endif()
 
-# Until the normaliser (normalize.cmake) is in the tree, a byte-for-byte stand-in keeps the
-# engine buildable and testable; it goes away by itself once normalize.c is listed.
-if(NOT _pw_policy_sources MATCHES "normalize\\.c")
-  target_sources(postwarden-policy PRIVATE ${_pw_engine}/normalize_fallback.c)
-endif()
-
 pw_unit_test(policy_load LIBS postwarden-policy)
