@@ -15,3 +15,4 @@ if(_pw_policy_sources MATCHES "detect[^/]*\\.c")
 endif()
 
 pw_unit_test(policy_load LIBS postwarden-policy)
+pw_unit_test(policy_check LIBS postwarden-policy)

@@ -107,6 +107,12 @@ static void empty_term(void **state) {
                      "r1", "empty term");
 }
 
+static void invisible_term(void **state) {
+        /* only zero-width characters: nothing left to match after normalisation */
+        expect_error(*state, RULE_HEAD "   \"match\": {\"terms\": [\"ok\", \"\\u200b\\u200d\"]}}]}",
+                     3, 30, "r1", "nothing to match");
+}
+
 static void bad_regex(void **state) {
         expect_error(*state, RULE_HEAD "   \"match\": {\"regexes\": [\"(unclosed\"]}}]}", 3, 26,
                      "r1", "regex rejected by vectorscan");
@@ -274,6 +280,7 @@ int main(void) {
                 cmocka_unit_test(wrong_type),
                 cmocka_unit_test(wrong_type_in_match),
                 cmocka_unit_test(empty_term),
+                cmocka_unit_test(invisible_term),
                 cmocka_unit_test(bad_regex),
                 cmocka_unit_test(regex_matching_empty),
                 cmocka_unit_test(unknown_detector),
