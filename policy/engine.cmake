@@ -16,3 +16,8 @@ endif()
 
 pw_unit_test(policy_load LIBS postwarden-policy)
 pw_unit_test(policy_check LIBS postwarden-policy)
+
+pw_fuzz_target(policy_load SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_load.c
+               LIBS postwarden-policy)
+pw_fuzz_target(policy_check SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_check.c
+               LIBS postwarden-policy)
