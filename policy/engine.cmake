@@ -21,3 +21,8 @@ pw_fuzz_target(policy_load SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_
                LIBS postwarden-policy)
 pw_fuzz_target(policy_check SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_check.c
                LIBS postwarden-policy)
+
+# libFuzzer needs coverage feedback from the library, not only from the target's own file.
+if(POSTWARDEN_FUZZ)
+  target_compile_options(postwarden-policy PRIVATE -fsanitize=fuzzer-no-link)
+endif()

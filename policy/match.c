@@ -188,7 +188,8 @@ static int cmp_u64(const void *a, const void *b) {
 static int make_tables(struct pw_matcher *m, struct builder *b, uint32_t n_regex) {
         m->n_lits = (uint32_t)b->pats.n;
         m->n_pat = m->n_lits + n_regex;
-        qsort(b->pairs, b->n_pairs, sizeof *b->pairs, cmp_u64);
+        if (b->n_pairs > 1)
+                qsort(b->pairs, b->n_pairs, sizeof *b->pairs, cmp_u64);
         size_t u = 0;
         for (size_t i = 0; i < b->n_pairs; i++)
                 if (u == 0 || b->pairs[i] != b->pairs[u - 1])
