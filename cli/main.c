@@ -6,8 +6,11 @@
 
 #include "cli.h"
 
+int pw_cmd_scan(int argc, char **argv);
+
 static const struct pw_cli_command commands[] = {
         /* name, handler, one-line help; keep sorted */
+        {"scan", pw_cmd_scan, "run the built-in detectors over text (--jsonl for many)"},
         {NULL, NULL, NULL},
 };
 
