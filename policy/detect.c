@@ -319,9 +319,7 @@ static int cmp_end(const void *a, const void *b) {
 /* Categories that other findings swallow: a number that is part of a URL, a key or an IBAN is
  * not also a phone number or an SSN. */
 static bool weak_category(const char *cat) {
-        return !strcmp(cat, "phone") || !strcmp(cat, "us_ssn") || !strcmp(cat, "ip_address") ||
-               !strcmp(cat, "us_bank_account") || !strcmp(cat, "crypto") ||
-               !strcmp(cat, "generic_api_key");
+        return !strcmp(cat, "phone") || !strcmp(cat, "us_ssn") || !strcmp(cat, "generic_api_key");
 }
 
 /* Drops duplicates: per category, overlapping detections keep the longest (then the most

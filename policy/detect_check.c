@@ -190,7 +190,7 @@ size_t det_iban_length(const char cc[2]) {
 }
 
 bool det_iban_valid(const char *iban, size_t n) {
-        if (n < 5 || n > 34 || !det_is_upper((unsigned char)iban[0]) ||
+        if (n < 5 || n > 34 || n > 40 - 4 || !det_is_upper((unsigned char)iban[0]) ||
             !det_is_upper((unsigned char)iban[1]) || !det_is_digit((unsigned char)iban[2]) ||
             !det_is_digit((unsigned char)iban[3]))
                 return false;
@@ -210,7 +210,7 @@ bool det_iban_valid(const char *iban, size_t n) {
                         int ch = (unsigned char)iban[pos];
                         bool ok = kind == 'n'   ? det_is_digit(ch)
                                   : kind == 'a' ? det_is_upper(ch)
-                                                : det_is_digit(ch) || det_is_upper(ch);
+                                                : det_is_alnum(ch);
                         if (!ok)
                                 return false;
                 }
@@ -222,6 +222,9 @@ bool det_iban_valid(const char *iban, size_t n) {
         char re[40];
         memcpy(re, iban + 4, n - 4);
         memcpy(re + n - 4, iban, 4);
+        for (size_t i = 0; i < n; i++)
+                if (det_is_lower((unsigned char)re[i]))
+                        re[i] = (char)(re[i] - 'a' + 'A');
         return det_mod97(re, n);
 }
 
@@ -380,10 +383,10 @@ double det_entropy(const char *s, size_t n) {
 
 bool det_placeholder(const char *s, size_t n) {
         static const char *const words[] = {
-                "example",    "xxxx",    "your_",    "your-",    "yourkey",    "changeme", "dummy",
-                "sample",     "place",   "redact",   "insert",   "replace",    "<",        "...",
-                "****",       "0000000", "1234567",  "abcdefgh", "token_here", "here",     "fake",
-                "secret_key", "mytoken", "my-token", "my_token",
+                "example", "xxxx",        "your_",   "your-",      "yourkey", "changeme",
+                "dummy",   "placeholder", "redacted", "insert_",   "replace_", "<",
+                "...",     "****",        "0000000", "1234567",    "abcdefgh", "token_here",
+                "key_here", "secret_key", "mytoken", "my-token",   "my_token",
         };
         if (n == 0)
                 return true;

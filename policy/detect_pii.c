@@ -358,7 +358,8 @@ static void check_phone(const struct det_cand *c, struct det_sink *k) {
 /* ---- iban --------------------------------------------------------------------------------------
  * ISO 13616: country code, two check digits, the BBAN with the length and character classes the
  * SWIFT IBAN registry gives for the country; MOD 97-10 (ISO 7064). Printed compact or in groups
- * joined by single spaces (or dots/dashes); lower-case BBAN letters are accepted. */
+ * joined by single spaces, dots or dashes (as printed by banks and by python-stdnum's test list);
+ * lower-case letters are accepted only in alphanumeric ("c") BBAN fields. */
 
 static void check_iban(const struct det_cand *c, struct det_sink *k) {
         size_t p = c->from;
@@ -371,16 +372,13 @@ static void check_iban(const struct det_cand *c, struct det_sink *k) {
                 return;
         char buf[40];
         size_t n = 0, i = p;
-        char sep = 0;
         while (i < c->len && n < want) {
                 int ch = (unsigned char)c->text[i];
                 if (det_is_alnum(ch)) {
-                        buf[n] = (char)(det_is_lower(ch) && n >= 4 ? ch - 32 : ch);
-                        n++;
+                        buf[n++] = (char)ch;
                         i++;
-                } else if ((ch == ' ' || ch == '.' || ch == '-') && (!sep || sep == ch) && n > 0 &&
+                } else if ((ch == ' ' || ch == '.' || ch == '-') && n > 0 &&
                            det_is_alnum(det_at(c, i + 1))) {
-                        sep = (char)ch;
                         i++;
                 } else {
                         break;
@@ -717,7 +715,7 @@ static const char *const ctx_ip[] = {"ip", "address", "host", "server", NULL};
 const struct det_rule det_rules_pii[] = {
         {"credit_card", "[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]", 0, check_card,
          DET_MASK_TAIL4, ctx_card, 90, "ISO/IEC 7812 (Luhn, issuer ranges and lengths)", NULL},
-        {"iban", "[A-Z]{2}[0-9]{2}[ .-]?[0-9A-Za-z]{2}", DET_SOM, check_iban, DET_MASK_TAIL4,
+        {"iban", "[A-Z]{2} ?[0-9]{2}[ .-]?[0-9A-Za-z]{2}", DET_SOM, check_iban, DET_MASK_TAIL4,
          ctx_iban, 95, "ISO 13616 + SWIFT IBAN registry + ISO 7064 MOD 97-10", NULL},
         {"email", "[A-Za-z0-9._%+-]@[A-Za-z0-9-]+\\.[A-Za-z0-9]", 0, check_email, DET_MASK_EMAIL,
          NULL, 90, "RFC 5322 addr-spec (dot-atom), RFC 1035 host names", NULL},

@@ -346,8 +346,11 @@ static void check_pem(const struct det_cand *c, struct det_sink *k) {
         }
         if (b64 < 40)
                 return;
-        if (det_placeholder(c->text + c->to, p - c->to < 64 ? p - c->to : 64) &&
-            det_entropy(c->text + c->to, p - c->to) < 4.0)
+        /* A placeholder body ("***", "xxxx…", "...") has few distinct characters. */
+        unsigned seen[256] = {0}, distinct = 0;
+        for (size_t i = c->to; i < p; i++)
+                distinct += !seen[(unsigned char)c->text[i]]++;
+        if (distinct < 16)
                 return;
         /* The detection spans the key to its END line when there is one. */
         const char *end = memmem(c->text + p, c->len - p, "-----END", 8);
