@@ -283,7 +283,9 @@ static int on_match(unsigned id, unsigned long long from, unsigned long long to,
         const struct det_rule *rule = st->d->rules[id];
         /* A leftmost-start pattern reports once per end offset with the same start: the check
          * finds the token's whole extent itself, so one check per start is enough. */
-        if (rule->flags & DET_SOM) {
+        if (rule->flags & DET_EACH) {
+                /* exact-shape rules: every report is a different candidate */
+        } else if (rule->flags & DET_SOM) {
                 if (st->last_from[id] == from + 1)
                         return 0;
                 st->last_from[id] = from + 1;

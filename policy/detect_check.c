@@ -383,10 +383,10 @@ double det_entropy(const char *s, size_t n) {
 
 bool det_placeholder(const char *s, size_t n) {
         static const char *const words[] = {
-                "example", "xxxx",        "your_",   "your-",      "yourkey", "changeme",
-                "dummy",   "placeholder", "redacted", "insert_",   "replace_", "<",
-                "...",     "****",        "0000000", "1234567",    "abcdefgh", "token_here",
-                "key_here", "secret_key", "mytoken", "my-token",   "my_token",
+                "example",  "xxxx",        "your_",    "your-",    "yourkey",  "changeme",
+                "dummy",    "placeholder", "redacted", "insert_",  "replace_", "<",
+                "...",      "****",        "0000000",  "1234567",  "abcdefgh", "token_here",
+                "key_here", "secret_key",  "mytoken",  "my-token", "my_token",
         };
         if (n == 0)
                 return true;

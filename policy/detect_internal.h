@@ -52,6 +52,7 @@ enum det_mask {
 enum {
         DET_SOM = 1u << 0,      /* compile with HS_FLAG_SOM_LEFTMOST (the check needs `from`) */
         DET_CASELESS = 1u << 1, /* compile with HS_FLAG_CASELESS */
+        DET_EACH = 1u << 2,     /* check every (from, to) report, not once per start */
 };
 
 struct det_rule {
