@@ -1,7 +1,10 @@
 /* postwardenctl scan: runs every built-in detector over text.
  *
- *   postwardenctl scan [--min-confidence N] TEXT|-          one text; one line per detection
- *   postwardenctl scan --jsonl [--min-confidence N] [FILE|-]
+ *   postwardenctl scan [--min-confidence N] [--cache-dir DIR] TEXT|-   one line per detection
+ *   postwardenctl scan --jsonl [--min-confidence N] [--cache-dir DIR] [FILE|-]
+ *
+ * --cache-dir (default: $POSTWARDEN_CACHE_DIR, else none) keeps the compiled detector database
+ * so later runs start in milliseconds instead of compiling for ~0.6 s.
  *
  * --jsonl reads {"i": N, "text": "…"} lines (other members are ignored, so corpus lines can be
  * fed as they are) and writes {"i": N, "matched": bool, "categories": [...]} per line, in one
@@ -49,8 +52,9 @@ static int on_detection(const struct pw_detection *d, void *userdata) {
 }
 
 static int usage(void) {
-        fprintf(stderr, "usage: postwardenctl scan [--min-confidence N] TEXT|-\n"
-                        "       postwardenctl scan --jsonl [--min-confidence N] [FILE|-]\n");
+        fprintf(stderr, "usage: postwardenctl scan [--min-confidence N] [--cache-dir DIR] TEXT|-\n"
+                        "       postwardenctl scan --jsonl [--min-confidence N] [--cache-dir DIR] "
+                        "[FILE|-]\n");
         return 2;
 }
 
@@ -139,6 +143,7 @@ int pw_cmd_scan(int argc, char **argv);
 int pw_cmd_scan(int argc, char **argv) {
         bool jsonl = false;
         int min_conf = DEFAULT_MIN_CONFIDENCE;
+        const char *cache_dir = getenv("POSTWARDEN_CACHE_DIR");
         int i = 1;
         for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
                 if (!strcmp(argv[i], "--jsonl")) {
@@ -152,6 +157,8 @@ int pw_cmd_scan(int argc, char **argv) {
                                 return 2;
                         }
                         min_conf = (int)v;
+                } else if (!strcmp(argv[i], "--cache-dir") && i + 1 < argc) {
+                        cache_dir = argv[++i];
                 } else if (!strcmp(argv[i], "--")) {
                         i++;
                         break;
@@ -165,7 +172,7 @@ int pw_cmd_scan(int argc, char **argv) {
 
         struct pw_detectors *d = NULL;
         struct pw_error err = {0};
-        int r = pw_detectors_new(NULL, 0, &d, &err);
+        int r = pw_detectors_new_cached(NULL, 0, cache_dir, &d, &err);
         if (r < 0) {
                 fprintf(stderr, "postwardenctl scan: %s\n", err.text[0] ? err.text : strerror(-r));
                 return 2;

@@ -9,7 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <hs.h>
+#include <sodium.h>
 
 #include "detect_internal.h"
 #include "postwarden/policy.h"
@@ -129,8 +135,100 @@ static bool chosen(const struct det_rule *r, const char *const *names, size_t n)
         return false;
 }
 
+/* ---- the compiled-database cache -------------------------------------------------------------
+ * Compiling every rule takes ~0.6 s here, far over the host's 50 ms start-up budget; a cache
+ * file holds the serialised database. File: "PWDETDB1", SHA-256 of the payload, payload
+ * (hs_serialize_database). Its name is a SHA-256 of the vectorscan version and every chosen
+ * pattern with its flags, so a changed rule set or library never loads an old database; a file
+ * whose digest does not match is ignored and rewritten. */
+
+#define CACHE_MAGIC     "PWDETDB1"
+#define CACHE_MAX_BYTES (64u << 20)
+
+static void cache_path(const struct pw_detectors *d, const char **exprs, const unsigned *flags,
+                       const char *dir, char *out, size_t cap) {
+        crypto_hash_sha256_state h;
+        crypto_hash_sha256_init(&h);
+        const char *ver = hs_version();
+        crypto_hash_sha256_update(&h, (const unsigned char *)ver, strlen(ver) + 1);
+        for (size_t i = 0; i < d->n_rules; i++) {
+                crypto_hash_sha256_update(&h, (const unsigned char *)exprs[i],
+                                          strlen(exprs[i]) + 1);
+                crypto_hash_sha256_update(&h, (const unsigned char *)&flags[i], sizeof flags[i]);
+        }
+        unsigned char dig[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256_final(&h, dig);
+        char hex[33];
+        sodium_bin2hex(hex, sizeof hex, dig, 16);
+        snprintf(out, cap, "%s/detectors-%s.hsdb", dir, hex);
+}
+
+/* Loads the database from `path`; returns NULL when absent, unreadable or not verified. */
+static hs_database_t *cache_load(const char *path) {
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return NULL;
+        struct stat st;
+        hs_database_t *db = NULL;
+        unsigned char *buf = NULL;
+        if (fstat(fd, &st) < 0 || st.st_size < 40 || (uint64_t)st.st_size > CACHE_MAX_BYTES)
+                goto out;
+        size_t n = (size_t)st.st_size;
+        buf = malloc(n);
+        if (!buf)
+                goto out;
+        for (size_t got = 0; got < n;) {
+                ssize_t r = read(fd, buf + got, n - got);
+                if (r <= 0)
+                        goto out;
+                got += (size_t)r;
+        }
+        if (memcmp(buf, CACHE_MAGIC, 8) != 0)
+                goto out;
+        unsigned char dig[crypto_hash_sha256_BYTES];
+        crypto_hash_sha256(dig, buf + 40, n - 40);
+        if (sodium_memcmp(dig, buf + 8, 32) != 0)
+                goto out;
+        if (hs_deserialize_database((const char *)buf + 40, n - 40, &db) != HS_SUCCESS)
+                db = NULL;
+out:
+        free(buf);
+        close(fd);
+        return db;
+}
+
+/* Writes the database to `path` atomically (temporary file + rename); errors are ignored: the
+ * cache only saves time. */
+static void cache_store(const hs_database_t *db, const char *path) {
+        char *bytes = NULL;
+        size_t len = 0;
+        if (hs_serialize_database(db, &bytes, &len) != HS_SUCCESS)
+                return;
+        unsigned char hdr[40];
+        memcpy(hdr, CACHE_MAGIC, 8);
+        crypto_hash_sha256(hdr + 8, (const unsigned char *)bytes, len);
+        char tmp[4200];
+        snprintf(tmp, sizeof tmp, "%s.XXXXXX", path);
+        int fd = mkostemp(tmp, O_CLOEXEC);
+        if (fd < 0) {
+                free(bytes);
+                return;
+        }
+        bool ok = write(fd, hdr, sizeof hdr) == (ssize_t)sizeof hdr &&
+                  write(fd, bytes, len) == (ssize_t)len && fchmod(fd, 0644) == 0;
+        ok = close(fd) == 0 && ok;
+        if (!ok || rename(tmp, path) < 0)
+                unlink(tmp);
+        free(bytes);
+}
+
 int pw_detectors_new(const char *const *names, size_t n_names, struct pw_detectors **ret,
                      struct pw_error *err) {
+        return pw_detectors_new_cached(names, n_names, NULL, ret, err);
+}
+
+int pw_detectors_new_cached(const char *const *names, size_t n_names, const char *cache_dir,
+                            struct pw_detectors **ret, struct pw_error *err) {
         if (!ret || (n_names && !names)) {
                 pw_error_set(err, NULL, 0, 0, NULL, "invalid arguments");
                 return -EINVAL;
@@ -141,6 +239,8 @@ int pw_detectors_new(const char *const *names, size_t n_names, struct pw_detecto
                                      names[i] ? names[i] : "(null)");
                         return -ENOENT;
                 }
+        if (sodium_init() < 0)
+                return -EIO;
 
         struct pw_detectors *d = calloc(1, sizeof *d);
         if (!d)
@@ -174,17 +274,28 @@ int pw_detectors_new(const char *const *names, size_t n_names, struct pw_detecto
                 r = -EINVAL;
                 goto out;
         }
-        hs_compile_error_t *cerr = NULL;
-        if (hs_compile_multi(exprs, flags, ids, (unsigned)d->n_rules, HS_MODE_BLOCK, NULL, &d->db,
-                             &cerr) != HS_SUCCESS) {
-                /* A rule pattern that does not compile is a bug in the tables: name it. */
-                int at = cerr ? cerr->expression : -1;
-                pw_error_set(err, NULL, 0, 0, NULL, "detector pattern %d (%s) does not compile: %s",
-                             at, at >= 0 ? d->rules[at]->detector : "?",
-                             cerr ? cerr->message : "?");
-                hs_free_compile_error(cerr);
-                r = -EINVAL;
-                goto out;
+        char path[4096] = "";
+        if (cache_dir && cache_dir[0]) {
+                cache_path(d, exprs, flags, cache_dir, path, sizeof path);
+                d->db = cache_load(path);
+        }
+        if (!d->db) {
+                hs_compile_error_t *cerr = NULL;
+                if (hs_compile_multi(exprs, flags, ids, (unsigned)d->n_rules, HS_MODE_BLOCK, NULL,
+                                     &d->db, &cerr) != HS_SUCCESS) {
+                        /* A rule pattern that does not compile is a bug in the tables: name it. */
+                        int at = cerr ? cerr->expression : -1;
+                        pw_error_set(err, NULL, 0, 0, NULL,
+                                     "detector pattern %d (%s) does not compile: %s", at,
+                                     at >= 0 ? d->rules[at]->detector : "?",
+                                     cerr ? cerr->message : "?");
+                        hs_free_compile_error(cerr);
+                        d->db = NULL;
+                        r = -EINVAL;
+                        goto out;
+                }
+                if (path[0])
+                        cache_store(d->db, path);
         }
         if (hs_alloc_scratch(d->db, &d->proto) != HS_SUCCESS)
                 goto out;
