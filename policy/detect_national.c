@@ -17,9 +17,10 @@ static size_t id_token(const struct det_cand *c, const char *seps, size_t *s, si
         int pb = det_before(c, a), na = det_at(c, b);
         if (det_is_wordish(pb) || det_is_wordish(na))
                 return 0;
-        if (pb && strchr(seps, pb) && det_is_alnum(det_before(c, a - 1)))
+        /* "12 345 678 901 2": a separator then more digits means a longer number. */
+        if (pb && strchr(seps, pb) && det_is_digit(det_before(c, a - 1)))
                 return 0;
-        if (na && strchr(seps, na) && det_is_alnum(det_at(c, b + 1)))
+        if (na && strchr(seps, na) && det_is_digit(det_at(c, b + 1)))
                 return 0;
         if (pb == '-' || na == '-')
                 return 0;
@@ -133,8 +134,8 @@ static int v_uk_nino(const char *id, size_t n, bool grouped) {
 }
 
 /* German tax identification number (Steuer-IdNr, BZSt): 11 digits, first not 0; among the first
- * ten one digit occurs twice or three times, one to three digits are missing; check digit by
- * ISO 7064 MOD 11,10. */
+ * ten at most one digit repeats, at most three times (numbers issued before 2016 have none
+ * repeated); check digit by ISO 7064 MOD 11,10. */
 static int v_de_tax_id(const char *id, size_t n, bool grouped) {
         if (n != 11 || !all_digits(id, n) || id[0] == '0')
                 return 0;
@@ -148,7 +149,7 @@ static int v_de_tax_id(const char *id, size_t n, bool grouped) {
                 multi += cnt[i] > 1;
                 missing += cnt[i] == 0;
         }
-        if (multi != 1 || missing < 1 || missing > 3)
+        if (multi > 1 || missing > 3)
                 return 0;
         int p = 10;
         for (int i = 0; i < 10; i++) {
@@ -615,7 +616,9 @@ const struct det_rule det_rules_national[] = {
            "USt-IdNr, ISO 7064 MOD 11,10"),
         ID("es_nif", "[0-9]{7,8}-?[A-Z]", "-", v_es_nif, ctx_id, "DNI/NIF, mod 23 letter"),
         ID("es_nie", "[XYZ][0-9]{7}-?[A-Z]", "-", v_es_nie, ctx_id, "NIE, mod 23 letter"),
-        ID("it_fiscal_code", "[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z]", "", v_it_cf,
+        ID("it_fiscal_code",
+           "[A-Z]{6}[0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{2}[A-Z][0-9LMNPQRSTUV]{3}[A-Z]", "",
+           v_it_cf,
            NULL, "codice fiscale check character"),
         ID("it_vat_code", "[0-9]{11}", "", v_it_vat, ctx_id, "partita IVA, Luhn"),
         ID("pl_pesel", "[0-9]{11}", "", v_pl_pesel, ctx_id, "PESEL, weights 1 3 7 9"),

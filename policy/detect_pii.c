@@ -713,7 +713,7 @@ static const char *const ctx_crypto[] = {"wallet",  "bitcoin", "btc", "eth",
 static const char *const ctx_ip[] = {"ip", "address", "host", "server", NULL};
 
 const struct det_rule det_rules_pii[] = {
-        {"credit_card", "[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]{4}[ -]?[0-9]", 0, check_card,
+        {"credit_card", "[0-9]{4}[ -]?[0-9]{4}", 0, check_card,
          DET_MASK_TAIL4, ctx_card, 90, "ISO/IEC 7812 (Luhn, issuer ranges and lengths)", NULL},
         {"iban", "[A-Z]{2} ?[0-9]{2}[ .-]?[0-9A-Za-z]{2}", DET_SOM, check_iban, DET_MASK_TAIL4,
          ctx_iban, 95, "ISO 13616 + SWIFT IBAN registry + ISO 7064 MOD 97-10", NULL},
