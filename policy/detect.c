@@ -436,7 +436,9 @@ static bool weak_category(const char *cat) {
 }
 
 /* Drops duplicates: per category, overlapping detections keep the longest (then the most
- * confident); a weak-category detection inside another category's detection is dropped. */
+ * confident); a weak-category detection strictly inside another category's detection is
+ * dropped. The same span under two categories (a number that is both a valid PESEL and a
+ * phone number) keeps both: each carries its confidence, the policy decides. */
 static size_t resolve(const struct pw_detectors *d, struct found *f, size_t n) {
         qsort(f, n, sizeof *f, cmp_start);
         bool *drop = calloc(n ? n : 1, sizeof *drop);
@@ -455,12 +457,10 @@ static size_t resolve(const struct pw_detectors *d, struct found *f, size_t n) {
                                 if (f[j].conf > f[i].conf && f[j].end <= f[i].end)
                                         f[i].conf = f[j].conf;
                         } else if (f[j].end <= f[i].end && weak_category(cj) &&
-                                   !weak_category(ci)) {
+                                   !weak_category(ci) &&
+                                   (f[j].start != f[i].start || f[j].end != f[i].end)) {
+                                /* strictly inside: a number in a URL or key is not a phone */
                                 drop[j] = true;
-                        } else if (f[j].start == f[i].start && f[j].end == f[i].end &&
-                                   weak_category(ci) && !weak_category(cj)) {
-                                drop[i] = true;
-                                break;
                         }
                 }
         }
