@@ -45,7 +45,13 @@ static const char policy_json[] =
         "   \"modes\": [\"personal\"], \"action\": \"warn\", \"message\": \"tm\"},\n"
         "  {\"id\": \"biz-only\", \"match\": {\"terms\": [\"quarterly numbers\"]}, \"modes\": "
         "[\"business\"],\n"
-        "   \"action\": \"block\", \"message\": \"biz\"}],\n"
+        "   \"action\": \"block\", \"message\": \"biz\"},\n"
+        "  {\"id\": \"cards\", \"category\": \"credit_card\", \"match\": {\"detectors\": "
+        "[\"credit_card\"]},\n"
+        "   \"action\": \"block\", \"message\": \"card\"},\n"
+        "  {\"id\": \"gdpr\", \"match\": {\"detectors\": [\"iban\"], \"min_confidence\": 50},\n"
+        "   \"modes\": [\"business\"], \"action\": \"warn\", \"overridable\": true,\n"
+        "   \"message\": \"secure channel\"}],\n"
         " \"exceptions\": [{\"terms\": [\"Phoenix Suite\"], \"rules\": [\"codes\"]}]}\n";
 
 struct fixture {
@@ -361,6 +367,29 @@ static void modes(void **state) {
         pw_verdict_free(v);
 }
 
+/* Detector rules: detections over the original text, with spans in all three units. */
+static void detector_rules(void **state) {
+        struct fixture *f = *state;
+        const char *t = "\xf0\x9f\x98\x80 pay 4111 1111 1111 1111 or DE89 3704 0044 0532 0130 00";
+        struct pw_verdict *v = check_mode(f->p, t, strlen(t), PW_MODE_PERSONAL);
+        const struct pw_finding *x = nth(v, "cards", 0);
+        assert_span(x, 9, 28, 6, 25, 7, 26);
+        assert_string_equal(x->detector, "credit_card");
+        assert_int_equal(x->overridable, 0);
+        assert_null(strstr(x->excerpt, "4111 1111 1111 1111")); /* masked */
+        assert_int_equal(v->action, PW_ACTION_BLOCK);
+        assert_int_equal(v->overridable, 0);
+        assert_int_equal(count(v, "gdpr"), 0); /* personal mode */
+        pw_verdict_free(v);
+        v = check_mode(f->p, t, strlen(t), PW_MODE_BUSINESS);
+        x = nth(v, "gdpr", 0);
+        assert_non_null(x);
+        assert_string_equal(x->detector, "iban");
+        assert_string_equal(x->message, "secure channel");
+        assert_int_equal(x->span.byte_start, 32);
+        pw_verdict_free(v);
+}
+
 /* ---- accounts ------------------------------------------------------------------------------- */
 
 static struct pw_verdict *as(const struct pw_policy *p, const char *site, const char *handle,
@@ -578,6 +607,7 @@ int main(void) {
                 cmocka_unit_test(min_count),
                 cmocka_unit_test(regex_hits_merge),
                 cmocka_unit_test(modes),
+                cmocka_unit_test(detector_rules),
                 cmocka_unit_test(unauthorised_company_account),
                 cmocka_unit_test(authorised_by_user_or_group),
                 cmocka_unit_test(stable_id_wins),
