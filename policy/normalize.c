@@ -74,18 +74,18 @@ struct skel_ent {
 struct pw_norm {
         const UNormalizer2 *nfkc_cf; /* ICU singleton, shared and thread-safe */
         USpoofChecker *spoof;        /* this thread's checker, for skeletons */
-        unsigned views;              /* views produced by the last successful run, 0: none */
-        struct view v[2];            /* [0] FOLD, [1] SKELETON */
-        uint32_t total_b;            /* source length in bytes */
-        uint32_t total_c;            /* source length in code points */
-        uint32_t total_u;            /* source length in UTF-16 units */
-        UChar *u16;                  /* scratch for ICU calls */
-        int32_t u16cap;              /* UChars allocated in u16 */
-        char *tmp;                   /* scratch: the fold of one segment */
-        size_t tmpcap;               /* bytes allocated in tmp */
-        uint8_t ascii_fold[128];     /* fold of each ASCII byte (ASCII_COMPLEX: general path) */
-        uint8_t ascii_word[128];     /* 1 when the ASCII character is a word character */
-        int simd_ok;                 /* 1 when fold16() gives ascii_fold for every ASCII byte */
+        unsigned views;          /* views of the run in progress or the last good one; 0: none */
+        struct view v[2];        /* [0] FOLD, [1] SKELETON */
+        uint32_t total_b;        /* source length in bytes */
+        uint32_t total_c;        /* source length in code points */
+        uint32_t total_u;        /* source length in UTF-16 units */
+        UChar *u16;              /* scratch for ICU calls */
+        int32_t u16cap;          /* UChars allocated in u16 */
+        char *tmp;               /* scratch: the fold of one segment */
+        size_t tmpcap;           /* bytes allocated in tmp */
+        uint8_t ascii_fold[128]; /* fold of each ASCII byte (ASCII_COMPLEX: general path) */
+        uint8_t ascii_word[128]; /* 1 when the ASCII character is a word character */
+        int simd_ok;             /* 1 when fold16() gives ascii_fold for every ASCII byte */
         uint8_t ascii_skel_len[128]; /* bytes of the skeleton of each ASCII character */
         char ascii_skel[128][8];     /* skeleton of each ASCII character (e.g. "%" -> "º/₀") */
         struct fold_ent fold[1u << CACHE_BITS]; /* fold cache, direct-mapped */
@@ -249,8 +249,8 @@ static int fold_cp(struct pw_norm *n, UChar32 c, const char **ret) {
         return (int)len;
 }
 
-/* Appends the skeleton of folded code point `c` to *dst (room for at least SKEL_INLINE
- * bytes is not assumed: the caller reserved `room`). Returns bytes written or -errno. */
+/* Appends the skeleton of folded code point `c` (through the cache) to v->buf, reserving room
+ * itself. Returns the bytes written or -errno. */
 static int skel_cp(struct pw_norm *n, UChar32 c, struct view *v) {
         struct skel_ent *e = &n->skel[cache_slot(c)];
         if (e->cp == c) {
@@ -545,18 +545,30 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
                 uint8_t prev = before;
                 for (j = i; j < end; j++) {
                         uint8_t t = n->ascii_fold[in[j]];
+                        uint8_t kl = n->ascii_skel_len[t];
+                        if ((j - i) % 16 == 0) {
+                                r = view_reserve(k, 16 * sizeof n->ascii_skel[0]);
+                                if (r < 0)
+                                        return r;
+                        }
+                        if (kl == 1 && k->run_open && k->next_b == s->b + (j - i) &&
+                            !(t == ' ' && prev == ' ')) {
+                                /* the common case: extend the run by one byte */
+                                k->buf[k->len++] = n->ascii_skel[t][0];
+                                k->next_b++;
+                                prev = t;
+                                continue;
+                        }
                         struct src at = ascii_src(s, i, j);
-                        if (t == ' ' && prev == ' ') {
+                        if ((t == ' ' && prev == ' ') || kl == 0) {
                                 r = chunk_empty(k, at);
                                 if (r < 0)
                                         return r;
+                                prev = t;
                                 continue;
                         }
                         prev = t;
-                        uint8_t kl = n->ascii_skel_len[t];
-                        r = view_reserve(k, kl);
-                        if (r >= 0)
-                                r = chunk_begin(k, at, kl == 1);
+                        r = chunk_begin(k, at, kl == 1);
                         if (r < 0)
                                 return r;
                         memcpy(k->buf + k->len, n->ascii_skel[t], kl);
@@ -568,12 +580,17 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
 }
 
 /* Reads the code point at in[*i] (U+FFFD for a maximal ill-formed subsequence), advancing *i. */
-static UChar32 next_cp(const uint8_t *in, size_t len, size_t *i) {
+static inline UChar32 next_cp(const uint8_t *in, size_t len, size_t *i) {
         int32_t k = (int32_t)*i;
         UChar32 c;
         U8_NEXT_OR_FFFD(in, k, (int32_t)len, c);
         *i = (size_t)k;
         return c;
+}
+
+/* Reads the code point at in[i] without advancing. */
+static inline UChar32 peek_cp(const uint8_t *in, size_t len, size_t i) {
+        return next_cp(in, len, &i);
 }
 
 /* unorm2_hasBoundaryBefore(c), from the fold cache when c is there. */
@@ -689,8 +706,9 @@ int pw_norm_run(struct pw_norm *n, const char *text, size_t len, unsigned views)
                         }
                 while (end < len && in[end] < 0x80 && n->ascii_fold[in[end]] != ASCII_COMPLEX)
                         end++;
-                /* The last ASCII byte before a non-ASCII one may start a longer segment. */
-                if (end < len && end > i && in[end] >= 0x80)
+                /* The last ASCII byte before a non-ASCII one starts a longer segment when
+                 * that one has no boundary before it (a combining mark, say). */
+                if (end < len && end > i && in[end] >= 0x80 && !has_bb(n, peek_cp(in, len, end)))
                         end--;
                 if (end > i)
                         r = ascii_run(n, in, i, end, &s);
