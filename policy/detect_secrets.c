@@ -3,6 +3,7 @@
  * by its documented prefix, then widened to its whole extent and checked for length, boundary,
  * placeholder words and entropy (and a checksum where the provider documents one). */
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -435,15 +436,37 @@ static bool value_char(int ch) {
         return det_is_alnum(ch) || (ch && strchr("_-+/=.~!@#$%^&*?:", ch)) || ch >= 0x80;
 }
 
+/* True when the identifier suffix after the credential word still names the credential itself
+ * ("api_key", "tokens", "secret_value"), not something about it ("credentialsId",
+ * "secret_length", "TokenFile"). */
+static bool credential_suffix(const char *s, size_t n) {
+        static const char *const ok[] = {"",       "s",     "_key",    "key",    "_value", "value",
+                                         "_token", "token", "_secret", "secret", "_str",   "_b64"};
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+                if (strlen(ok[i]) == n && !strncasecmp(s, ok[i], n))
+                        return true;
+        return false;
+}
+
 static void check_assignment(const struct det_cand *c, struct det_sink *k) {
         det_consumed(k, c->to);
-        /* The key name starts at a word boundary. */
+        /* The key name: the identifier around the credential word. */
         size_t ks = c->to;
-        while (ks > 0 && (det_is_alnum(det_before(c, ks)) || det_before(c, ks) == '_' ||
-                          det_before(c, ks) == '-' || det_before(c, ks) == '.'))
+        while (ks > 0 && (det_is_alnum(det_before(c, ks)) || det_before(c, ks) == '_'))
                 ks--;
+        size_t ke = c->to;
+        while (ke < c->len && (det_is_alnum(det_at(c, ke)) || det_at(c, ke) == '_'))
+                ke++;
+        if (!credential_suffix(c->text + c->to, ke - c->to))
+                return;
+        for (size_t i = ks; i + 6 <= c->to; i++)
+                if (!strncasecmp(c->text + i, "public", 6) ||
+                    !strncasecmp(c->text + i, "publish", 7))
+                        return;
+        if (det_before(c, ks) == '.' || det_before(c, ks) == '-' || det_before(c, ks) == '/')
+                return; /* part of a file name or path */
         int q;
-        size_t v = skip_assignment(c, c->to, &q);
+        size_t v = skip_assignment(c, ke, &q);
         if (!v)
                 return;
         size_t e = v;
@@ -460,11 +483,12 @@ static void check_assignment(const struct det_cand *c, struct det_sink *k) {
                         e--;
         }
         size_t n = e - v;
-        if (n < 8 || n > 200)
+        if (n < 10 || n > 200)
                 return;
         const char *val = c->text + v;
         int f = (unsigned char)val[0];
-        if (f == '$' || f == '{' || f == '%' || f == '<' || f == '[' || f == '(' || f == '@')
+        if (f == '$' || f == '{' || f == '%' || f == '<' || f == '[' || f == '(' || f == '@' ||
+            f == '&')
                 return;
         if (memchr(val, '(', n) || memchr(val, '{', n) || memchr(val, '$', n))
                 return;
@@ -478,10 +502,12 @@ static void check_assignment(const struct det_cand *c, struct det_sink *k) {
                 lower |= det_is_lower(ch);
                 other |= !det_is_alnum(ch);
         }
+        /* Random values mix classes; letters alone must be long and mixed-case. */
+        if (!digit && !(upper && lower && n >= 20))
+                return;
         if (digit + upper + lower + other < 2)
                 return;
-        double h = det_entropy(val, n);
-        if (h < (n >= 16 ? 3.0 : 2.5))
+        if (det_entropy(val, n) < (n >= 16 ? 3.0 : 2.8))
                 return;
         det_emit(k, v, e, det_base_conf(k));
 }
