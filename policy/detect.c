@@ -449,8 +449,10 @@ static bool weak_category(const char *cat) {
  * dropped. The same span under two categories (a number that is both a valid PESEL and a
  * phone number) keeps both: each carries its confidence, the policy decides. */
 static size_t resolve(const struct pw_detectors *d, struct found *f, size_t n) {
+        if (n == 0)
+                return 0;
         qsort(f, n, sizeof *f, cmp_start);
-        bool *drop = calloc(n ? n : 1, sizeof *drop);
+        bool *drop = calloc(n, sizeof *drop);
         if (!drop)
                 return n;
         for (size_t i = 0; i < n; i++) {
@@ -529,7 +531,8 @@ int pw_detectors_scan(const struct pw_detectors *d, const char *text, size_t len
                 goto out;
         }
         size_t n = resolve(d, st.found, st.n_found);
-        qsort(st.found, n, sizeof *st.found, cmp_end);
+        if (n)
+                qsort(st.found, n, sizeof *st.found, cmp_end);
         r = 0;
         for (size_t i = 0; i < n; i++) {
                 const struct det_rule *rule = d->rules[st.found[i].rule];
