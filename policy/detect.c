@@ -327,8 +327,9 @@ struct scan_state {
         size_t len;
         size_t *last_from;   /* per rule: `from` of the last candidate checked (+1; 0 = none) */
         size_t *consumed;    /* per rule: proposals ending at or before this were looked at */
-        struct found *found; /* accepted detections */
-        size_t n_found;
+        struct found *found; /* accepted detections (grows on demand, up to MAX_FOUND) */
+        size_t n_found;      /* entries of found in use */
+        size_t cap_found;    /* entries allocated */
 };
 
 struct det_sink {
@@ -372,6 +373,14 @@ void det_emit(struct det_sink *k, size_t start, size_t end, int conf) {
         det_consumed(k, end);
         if (st->n_found == MAX_FOUND || conf <= 0)
                 return;
+        if (st->n_found == st->cap_found) {
+                size_t nc = st->cap_found ? st->cap_found * 2 : 16;
+                struct found *nf = realloc(st->found, nc * sizeof *nf);
+                if (!nf)
+                        return; /* dropped: reported detections are still correct */
+                st->found = nf;
+                st->cap_found = nc;
+        }
         st->found[st->n_found++] = (struct found){k->rule, start, end, conf};
 }
 
@@ -440,8 +449,10 @@ static bool weak_category(const char *cat) {
  * dropped. The same span under two categories (a number that is both a valid PESEL and a
  * phone number) keeps both: each carries its confidence, the policy decides. */
 static size_t resolve(const struct pw_detectors *d, struct found *f, size_t n) {
+        if (n == 0)
+                return 0;
         qsort(f, n, sizeof *f, cmp_start);
-        bool *drop = calloc(n ? n : 1, sizeof *drop);
+        bool *drop = calloc(n, sizeof *drop);
         if (!drop)
                 return n;
         for (size_t i = 0; i < n; i++) {
@@ -504,12 +515,15 @@ int pw_detectors_scan(const struct pw_detectors *d, const char *text, size_t len
         /* The pool is the one mutable part; it is guarded by its own lock. */
         struct pw_detectors *dm = (struct pw_detectors *)d;
         struct scan_state st = {.d = d, .text = text, .len = len};
-        st.last_from = calloc(d->n_rules, sizeof *st.last_from);
-        st.consumed = calloc(d->n_rules, sizeof *st.consumed);
-        st.found = malloc(MAX_FOUND * sizeof *st.found);
+        /* Per-rule state on the stack (2 x 4 KiB at most): no allocation for a clean text. */
+        size_t last_from[MAX_RULES], consumed[MAX_RULES];
+        memset(last_from, 0, d->n_rules * sizeof *last_from);
+        memset(consumed, 0, d->n_rules * sizeof *consumed);
+        st.last_from = last_from;
+        st.consumed = consumed;
         hs_scratch_t *scratch = scratch_get(dm);
         int r = -ENOMEM;
-        if (!st.last_from || !st.consumed || !st.found || !scratch)
+        if (!scratch)
                 goto out;
         hs_error_t hr = hs_scan(d->db, text, (unsigned)len, 0, scratch, on_match, &st);
         if (hr != HS_SUCCESS && hr != HS_SCAN_TERMINATED) {
@@ -517,7 +531,8 @@ int pw_detectors_scan(const struct pw_detectors *d, const char *text, size_t len
                 goto out;
         }
         size_t n = resolve(d, st.found, st.n_found);
-        qsort(st.found, n, sizeof *st.found, cmp_end);
+        if (n)
+                qsort(st.found, n, sizeof *st.found, cmp_end);
         r = 0;
         for (size_t i = 0; i < n; i++) {
                 const struct det_rule *rule = d->rules[st.found[i].rule];
@@ -535,8 +550,6 @@ int pw_detectors_scan(const struct pw_detectors *d, const char *text, size_t len
 out:
         if (scratch)
                 scratch_put(dm, scratch);
-        free(st.last_from);
-        free(st.consumed);
         free(st.found);
         return r;
 }

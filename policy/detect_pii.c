@@ -134,6 +134,18 @@ static bool card_issuer(const char *d, size_t n) {
         return false;
 }
 
+/* True when group g exists, is joined to the run by separator `sep`, and has 4 digits: the run
+ * is then a slice of a longer 4-digit-grouped number (a USPS tracking number, an account
+ * listing), not a card. A shorter neighbour ("4111 1111 1111 1111 123", a CVV) is allowed. */
+static bool four_block_neighbour(const struct ntok *t, size_t i, size_t j) {
+        if (i > 0 && t->sep[i - 1] == t->sep[i] && t->ge[i - 1] - t->gs[i - 1] == 4)
+                return true;
+        if (j + 1 < t->ng && t->sep[j] == (i < j ? t->sep[i] : t->sep[j]) &&
+            t->ge[j + 1] - t->gs[j + 1] == 4)
+                return true;
+        return false;
+}
+
 static bool card_run(const struct det_cand *c, const struct ntok *t, size_t i, size_t j,
                      int *conf) {
         char d[24];
@@ -143,7 +155,7 @@ static bool card_run(const struct det_cand *c, const struct ntok *t, size_t i, s
         /* Grouped numbers are printed in groups of 4 (or 4-6-5 / 4-6-4). */
         if (i < j) {
                 size_t g0 = t->ge[i] - t->gs[i];
-                if (g0 != 4)
+                if (g0 != 4 || four_block_neighbour(t, i, j))
                         return false;
         }
         if (!card_issuer(d, (size_t)n) || !det_luhn(d, (size_t)n))
@@ -325,6 +337,12 @@ static void check_phone(const struct det_cand *c, struct det_sink *k) {
         if (e <= s)
                 return;
         if (det_is_wordish(det_before(c, s)) || det_is_wordish(det_at(c, e)))
+                return;
+        /* Glued to a word by '-', '.' or '/' ("CVE-2026-119260", "RFC-1234567"): an identifier. */
+        int pb = det_before(c, s), na = det_at(c, e);
+        if ((pb == '-' || pb == '.' || pb == '/') && det_is_alnum(det_before(c, s - 1)))
+                return;
+        if ((na == '-' || na == '.' || na == '/') && det_is_alnum(det_at(c, e + 1)))
                 return;
         /* The whole run, or else its space-separated chunks, longest runs first. */
         int conf = phone_parse(c->text + s, e - s);
@@ -713,8 +731,8 @@ static const char *const ctx_crypto[] = {"wallet",  "bitcoin", "btc", "eth",
 static const char *const ctx_ip[] = {"ip", "address", "host", "server", NULL};
 
 const struct det_rule det_rules_pii[] = {
-        {"credit_card", "[0-9]{4}[ -]?[0-9]{4}", 0, check_card,
-         DET_MASK_TAIL4, ctx_card, 90, "ISO/IEC 7812 (Luhn, issuer ranges and lengths)", NULL},
+        {"credit_card", "[0-9]{4}[ -]?[0-9]{4}", 0, check_card, DET_MASK_TAIL4, ctx_card, 90,
+         "ISO/IEC 7812 (Luhn, issuer ranges and lengths)", NULL},
         {"iban", "[A-Z]{2} ?[0-9]{2}[ .-]?[0-9A-Za-z]{2}", DET_SOM, check_iban, DET_MASK_TAIL4,
          ctx_iban, 95, "ISO 13616 + SWIFT IBAN registry + ISO 7064 MOD 97-10", NULL},
         {"email", "[A-Za-z0-9._%+-]@[A-Za-z0-9-]+\\.[A-Za-z0-9]", 0, check_email, DET_MASK_EMAIL,

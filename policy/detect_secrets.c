@@ -3,6 +3,7 @@
  * by its documented prefix, then widened to its whole extent and checked for length, boundary,
  * placeholder words and entropy (and a checksum where the provider documents one). */
 #include <string.h>
+#include <strings.h>
 
 #include <sodium.h>
 
@@ -435,15 +436,37 @@ static bool value_char(int ch) {
         return det_is_alnum(ch) || (ch && strchr("_-+/=.~!@#$%^&*?:", ch)) || ch >= 0x80;
 }
 
+/* True when the identifier suffix after the credential word still names the credential itself
+ * ("api_key", "tokens", "secret_value"), not something about it ("credentialsId",
+ * "secret_length", "TokenFile"). */
+static bool credential_suffix(const char *s, size_t n) {
+        static const char *const ok[] = {"",       "s",     "_key",    "key",    "_value", "value",
+                                         "_token", "token", "_secret", "secret", "_str",   "_b64"};
+        for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
+                if (strlen(ok[i]) == n && !strncasecmp(s, ok[i], n))
+                        return true;
+        return false;
+}
+
 static void check_assignment(const struct det_cand *c, struct det_sink *k) {
         det_consumed(k, c->to);
-        /* The key name starts at a word boundary. */
+        /* The key name: the identifier around the credential word. */
         size_t ks = c->to;
-        while (ks > 0 && (det_is_alnum(det_before(c, ks)) || det_before(c, ks) == '_' ||
-                          det_before(c, ks) == '-' || det_before(c, ks) == '.'))
+        while (ks > 0 && (det_is_alnum(det_before(c, ks)) || det_before(c, ks) == '_'))
                 ks--;
+        size_t ke = c->to;
+        while (ke < c->len && (det_is_alnum(det_at(c, ke)) || det_at(c, ke) == '_'))
+                ke++;
+        if (!credential_suffix(c->text + c->to, ke - c->to))
+                return;
+        for (size_t i = ks; i + 6 <= c->to; i++)
+                if (!strncasecmp(c->text + i, "public", 6) ||
+                    !strncasecmp(c->text + i, "publish", 7))
+                        return;
+        if (det_before(c, ks) == '.' || det_before(c, ks) == '-' || det_before(c, ks) == '/')
+                return; /* part of a file name or path */
         int q;
-        size_t v = skip_assignment(c, c->to, &q);
+        size_t v = skip_assignment(c, ke, &q);
         if (!v)
                 return;
         size_t e = v;
@@ -460,11 +483,12 @@ static void check_assignment(const struct det_cand *c, struct det_sink *k) {
                         e--;
         }
         size_t n = e - v;
-        if (n < 8 || n > 200)
+        if (n < 10 || n > 200)
                 return;
         const char *val = c->text + v;
         int f = (unsigned char)val[0];
-        if (f == '$' || f == '{' || f == '%' || f == '<' || f == '[' || f == '(' || f == '@')
+        if (f == '$' || f == '{' || f == '%' || f == '<' || f == '[' || f == '(' || f == '@' ||
+            f == '&')
                 return;
         if (memchr(val, '(', n) || memchr(val, '{', n) || memchr(val, '$', n))
                 return;
@@ -478,11 +502,91 @@ static void check_assignment(const struct det_cand *c, struct det_sink *k) {
                 lower |= det_is_lower(ch);
                 other |= !det_is_alnum(ch);
         }
+        /* Random values mix classes; letters alone must be long and mixed-case. */
+        if (!digit && !(upper && lower && n >= 20))
+                return;
         if (digit + upper + lower + other < 2)
                 return;
-        double h = det_entropy(val, n);
-        if (h < (n >= 16 ? 3.0 : 2.5))
+        if (det_entropy(val, n) < (n >= 16 ? 3.0 : 2.8))
                 return;
+        det_emit(k, v, e, det_base_conf(k));
+}
+
+/* A credential assignment whose key names a provider ("softlayer_api_key = …"): the value must
+ * have the provider's documented shape (length and alphabet of `struct tok_spec`). */
+static void check_kv(const struct det_cand *c, struct det_sink *k) {
+        const struct tok_spec *t = det_rule_arg(k);
+        det_consumed(k, c->to);
+        if (det_is_alnum(det_before(c, c->from)))
+                return;
+        int q;
+        size_t v = skip_assignment(c, c->to, &q);
+        if (!v) {
+                /* command-line form: "--softlayer-api-key VALUE" */
+                v = c->to;
+                if (det_at(c, v) != ' ')
+                        return;
+                while (det_at(c, v) == ' ')
+                        v++;
+        }
+        size_t e = v;
+        while (e < c->len && in_set(det_at(c, e), t->extra))
+                e++;
+        size_t n = e - v;
+        if (n < t->min || n > t->max || det_is_alnum(det_at(c, e)))
+                return;
+        if (det_placeholder(c->text + v, n) ||
+            (t->min_entropy > 0 && det_entropy(c->text + v, n) < t->min_entropy))
+                return;
+        det_emit(k, v, e, det_base_conf(k));
+}
+
+/* HTTP credentials (RFC 7617 Basic, RFC 6750 Bearer, "Token"/"Api-Token" schemes) in a header,
+ * and curl's -u/--user user:password. Basic must decode to "user:password". */
+static void check_http_auth(const struct det_cand *c, struct det_sink *k) {
+        det_consumed(k, c->to);
+        size_t v = c->to;
+        while (det_at(c, v) == ' ' || det_at(c, v) == '\'' || det_at(c, v) == '"')
+                v++;
+        size_t e = v;
+        while (e < c->len && (det_is_alnum(det_at(c, e)) || strchr("+/=._~-:!@#%^*", det_at(c, e))))
+                e++;
+        size_t n = e - v;
+        if (n < 6 || n > 1024 || det_placeholder(c->text + v, n))
+                return;
+        const char *m = c->text + c->from;
+        size_t ml = c->to - c->from;
+        bool basic = memmem(m, ml, "asic", 4) != NULL;
+        bool user = memmem(m, ml, "-u", 2) != NULL || memmem(m, ml, "user", 4) != NULL;
+        if (user) {
+                /* only on a curl command line */
+                size_t ls = c->from;
+                while (ls > 0 && c->text[ls - 1] != '\n')
+                        ls--;
+                if (!memmem(c->text + ls, c->from - ls, "curl", 4))
+                        return;
+                if (det_at(c, v) == '{' || det_at(c, v) == '$')
+                        return;
+        }
+        if (basic) {
+                unsigned char out[512];
+                size_t got = 0;
+                if (sodium_base642bin(out, sizeof out, c->text + v, n, NULL, &got, NULL,
+                                      sodium_base64_VARIANT_ORIGINAL) != 0 ||
+                    !memchr(out, ':', got) || got < 4 || out[got - 1] == ':')
+                        return;
+        } else if (user) {
+                const char *colon = memchr(c->text + v, ':', n);
+                if (!colon || (size_t)(c->text + e - colon) < 5)
+                        return;
+                /* "username:password", "user:token": the documentation's own placeholders */
+                size_t pl = (size_t)(c->text + e - colon - 1);
+                if ((pl == 8 && !strncasecmp(colon + 1, "password", 8)) ||
+                    (pl == 5 && !strncasecmp(colon + 1, "token", 5)))
+                        return;
+        } else if (det_entropy(c->text + v, n) < 3.0 || n < 10) {
+                return;
+        }
         det_emit(k, v, e, det_base_conf(k));
 }
 
@@ -491,7 +595,7 @@ static void check_assignment(const struct det_cand *c, struct det_sink *k) {
 
 static const struct tok_spec spec_npm = {40, 40, "", 3.0};            /* npm: npm_ + 36 */
 static const struct tok_spec spec_pypi = {60, 400, "-_", 3.0};        /* PyPI macaroon */
-static const struct tok_spec spec_gitlab = {26, 120, "-_.", 3.0};     /* GitLab gl*- */
+static const struct tok_spec spec_gitlab = {24, 120, "-_.", 3.0};     /* GitLab gl*- */
 static const struct tok_spec spec_glrunner = {29, 60, "-_", 3.0};     /* GitLab GR1348941 */
 static const struct tok_spec spec_sendgrid = {69, 69, "-_.", 3.5};    /* SendGrid SG. */
 static const struct tok_spec spec_openai = {51, 51, "", 3.5};         /* OpenAI legacy */
@@ -512,7 +616,7 @@ static const struct tok_spec spec_heroku2 = {60, 80, "-_", 3.5};      /* HRKU- *
 static const struct tok_spec spec_atlassian = {150, 260, "-_=", 4.0}; /* ATATT3 */
 static const struct tok_spec spec_tailscale = {30, 120, "-", 3.5};    /* tskey- */
 static const struct tok_spec spec_age = {74, 74, "-", 3.5};           /* AGE-SECRET-KEY-1 */
-static const struct tok_spec spec_vault = {90, 400, "._-", 4.0};      /* hvs. / hvb. */
+static const struct tok_spec spec_vault = {28, 400, "._-", 3.5};      /* hvs. / hvb. */
 static const struct tok_spec spec_telegram = {43, 48, ":-_", 3.5};    /* bot id:AA… */
 static const struct tok_spec spec_whsec = {38, 120, "+/=", 3.5};      /* Stripe webhook */
 static const struct tok_spec spec_newrelic = {32, 32, "-", 3.0};      /* NRAK- */
@@ -539,12 +643,31 @@ static const struct tok_spec spec_buildkite = {45, 45, "_", 3.0};     /* bkua_ *
 static const struct tok_spec spec_sourcegraph = {44, 70, "_", 3.0};   /* sgp_ */
 static const struct tok_spec spec_openshift = {50, 51, "~-_", 3.5};   /* sha256~ */
 static const struct tok_spec spec_cf_origin = {150, 200, ".-", 3.5};  /* v1.0- */
-static const struct tok_spec spec_facebook = {90, 400, "", 4.0};      /* EAA[BC] */
-static const struct tok_spec spec_square = {29, 60, "-_", 3.5};       /* sq0atp-/sq0csp- */
-static const struct tok_spec spec_square2 = {64, 64, "-_", 3.5};      /* EAAA */
-static const struct tok_spec spec_brevo = {89, 89, "-", 3.5};         /* xkeysib- */
-static const struct tok_spec spec_mailgun = {36, 36, "-", 3.0};       /* key- + 32 hex */
-static const struct tok_spec spec_mailchimp = {35, 36, "-", 3.0};     /* hex32-usN */
+static const struct tok_spec spec_facebook = {90, 400, "", 4.0};      /* EAA… */
+static const struct tok_spec spec_fb_app = {43, 45, "|_-", 3.5};      /* appid|secret */
+static const struct tok_spec spec_newrelic2 = {25, 48, "-_", 3.0};    /* NRAA-/NRII-/… */
+static const struct tok_spec spec_doppler2 = {45, 80, "._-", 3.5};    /* dp.ct./dp.st.… */
+static const struct tok_spec spec_dropbox = {100, 1400, "_-", 4.0};   /* sl. */
+static const struct tok_spec spec_odt = {36, 36, "_", 3.5};           /* odt_ */
+static const struct tok_spec spec_aio = {32, 32, "_", 3.5};           /* aio_ */
+static const struct tok_spec spec_teams = {90, 400, "-@/.", 3.5};     /* Teams webhook */
+static const struct tok_spec spec_azure_sas = {56, 140, "+/=", 4.0};  /* SharedAccessKey= */
+static const struct tok_spec spec_krb5 = {60, 4096, "$@.:_-", 3.5};   /* $krb5asrep$ */
+/* key = value shapes */
+static const struct tok_spec kv_softlayer = {64, 64, "", 2.5};
+static const struct tok_spec kv_ibm_iam = {44, 44, "_-", 3.0};
+static const struct tok_spec kv_ibm_cos = {48, 48, "", 3.0};
+static const struct tok_spec kv_cloudant = {24, 64, "", 2.5};
+static const struct tok_spec kv_cloudflare = {37, 40, "_-", 3.5};
+static const struct tok_spec kv_atlassian = {24, 24, "", 3.5};
+static const struct tok_spec kv_fb = {32, 32, "", 3.0};
+static const struct tok_spec kv_npm = {16, 80, "-", 3.0};
+static const struct tok_spec kv_netrc = {4, 128, "!@#$%^&*._-+=~", 1.5};
+static const struct tok_spec spec_square = {29, 60, "-_", 3.5};   /* sq0atp-/sq0csp- */
+static const struct tok_spec spec_square2 = {64, 64, "-_", 3.5};  /* EAAA */
+static const struct tok_spec spec_brevo = {89, 89, "-", 3.5};     /* xkeysib- */
+static const struct tok_spec spec_mailgun = {36, 36, "-", 3.0};   /* key- + 32 hex */
+static const struct tok_spec spec_mailchimp = {35, 36, "-", 3.0}; /* hex32-usN */
 static const struct tok_spec spec_azure_storage = {99, 99, "+/=", 4.0};
 static const struct tok_spec spec_azure_ad = {40, 40, "~._-", 3.5}; /* xxx8Q~… */
 static const struct tok_spec spec_discord = {59, 75, "-_.", 4.0};   /* Discord bot */
@@ -576,10 +699,12 @@ static void check_url_userinfo(const struct det_cand *c, struct det_sink *k) {
         }
         if (!colon || !at || at - colon < 4 || colon == p)
                 return;
+        if (memchr(c->text + p, '$', at - p) || memchr(c->text + p, '{', at - p))
+                return; /* a template: "${user}:${pass}@" */
         const char *pw = c->text + colon + 1;
         size_t n = at - colon - 1;
         if (det_placeholder(pw, n) || pw[0] == '$' || pw[0] == '{' || pw[0] == '<' ||
-            det_entropy(pw, n) < 2.0)
+            det_entropy(pw, n) < 1.5)
                 return;
         det_emit(k, colon + 1, at, det_base_conf(k));
 }
@@ -670,7 +795,7 @@ const struct det_rule det_rules_secrets[] = {
               85, "Tailscale key"),
         TOKEN("other_secret", "AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", spec_age,
               95, "age secret key"),
-        TOKEN("other_secret", "hv[sb]\\.[A-Za-z0-9_-]{80}", spec_vault, 90,
+        TOKEN("other_secret", "hv[sb]\\.[A-Za-z0-9_-]{24}", spec_vault, 90,
               "HashiCorp Vault service/batch token"),
         TOKEN("other_secret", "[0-9]{8,10}:AA[0-9A-Za-z_-]{30}", spec_telegram, 85,
               "Telegram bot token"),
@@ -715,7 +840,8 @@ const struct det_rule det_rules_secrets[] = {
               "OpenShift user token"),
         TOKEN("other_secret", "v1\\.0-[a-f0-9]{24}-[a-f0-9]{146}", spec_cf_origin, 90,
               "Cloudflare Origin CA key"),
-        TOKEN("other_secret", "EAA[BC][A-Za-z0-9]{80}", spec_facebook, 85, "Facebook access token"),
+        TOKEN("other_secret", "EAA[A-Z0-9][A-Za-z0-9]{80}", spec_facebook, 85,
+              "Facebook access token"),
         TOKEN("other_secret", "sq0(atp|csp)-[0-9A-Za-z_-]{22}", spec_square, 90,
               "Square access token / OAuth secret"),
         TOKEN("other_secret", "EAAA[A-Za-z0-9_-]{60}", spec_square2, 85, "Square access token"),
@@ -725,13 +851,13 @@ const struct det_rule det_rules_secrets[] = {
         TOKEN("other_secret", "[0-9a-f]{32}-us[0-9]{1,2}", spec_mailchimp, 80, "Mailchimp API key"),
         TOKEN("other_secret", "AccountKey=[A-Za-z0-9+/]{86}==", spec_azure_storage, 95,
               "Azure storage account key"),
-        TOKEN("other_secret", "[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{34}", spec_azure_ad, 85,
+        TOKEN("other_secret", "[A-Za-z0-9_~.]{3}[0-9]Q~[A-Za-z0-9_~.-]{31}", spec_azure_ad, 85,
               "Azure AD client secret"),
         TOKEN("other_secret", "[MNO][A-Za-z0-9_-]{23,25}\\.[A-Za-z0-9_-]{6}\\.[A-Za-z0-9_-]{27}",
               spec_discord, 80, "Discord bot token"),
         TOKEN("other_secret", "[A-Za-z0-9]{14}\\.atlasv1\\.[A-Za-z0-9_=-]{60}", spec_tfc, 90,
               "HCP Terraform API token"),
-        TOKEN("other_secret", "4b1d[A-Za-z0-9]{36}", spec_clickhouse, 80,
+        TOKEN("other_secret", "4b1d[A-Za-z0-9]{38}", spec_clickhouse, 80,
               "ClickHouse Cloud API secret"),
         TOKEN("other_secret", "API-[A-Z0-9]{32}", spec_octopus, 80, "Octopus Deploy API key"),
         TOKEN("other_secret", "sq[upa]_[a-f0-9]{40}", spec_sonar, 85, "SonarQube token"),
@@ -742,6 +868,55 @@ const struct det_rule det_rules_secrets[] = {
         TOKEN("other_secret", "vc[pkiar]_[A-Za-z0-9]{20}", spec_vercel, 80, "Vercel token"),
         TOKEN("other_secret", "s-s4t2(ud|af)-[a-f0-9]{64}", spec_intra42, 90,
               "42 intra client secret"),
+        TOKEN("other_secret", "[0-9]{15,16}\\|[A-Za-z0-9_-]{27}", spec_fb_app, 80,
+              "Facebook app access token (app id | secret)"),
+        TOKEN("other_secret", "NR(AA|II|IQ|JS|RA)-[A-Za-z0-9_-]{20}", spec_newrelic2, 85,
+              "New Relic keys"),
+        TOKEN("other_secret", "dp\\.(ct|st|sa|scim|audit)\\.[A-Za-z0-9._-]{40}", spec_doppler2, 85,
+              "Doppler tokens"),
+        TOKEN("other_secret", "sl\\.[A-Za-z0-9_-]{100}", spec_dropbox, 85,
+              "Dropbox short-lived access token"),
+        TOKEN("other_secret", "odt_[A-Za-z0-9]{32}", spec_odt, 85, "Dependency-Track API key"),
+        TOKEN("other_secret", "aio_[A-Za-z0-9]{28}", spec_aio, 85, "Adafruit IO key"),
+        TOKEN("other_secret",
+              "(outlook\\.office(365)?\\.com|webhook\\.office\\.com)/webhookb?2?/[0-9a-f-]{36}@",
+              spec_teams, 85, "Microsoft Teams incoming webhook"),
+        TOKEN("other_secret", "SharedAccessKey=[A-Za-z0-9+/]{40}", spec_azure_sas, 90,
+              "Azure shared access key in a connection string"),
+        TOKEN("other_secret", "\\$krb5(asrep|tgs)\\$[0-9]+\\$", spec_krb5, 85,
+              "Kerberos AS-REP/TGS hash"),
+        {"other_secret", "(softlayer|sl)[_-]?(api)?[_-]?(key|pass|pw|pwd|password|token)",
+         DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 80, "SoftLayer API key",
+         &kv_softlayer},
+        {"other_secret",
+         "(ibm[_-]?cloud[_-]?iam|cloud[_-]?iam|ibm[_-]?cloud|ibm[_-]?iam|ibm|iam|cloud)[_-]?(api)?["
+         "_-]?(key|pwd|password|pass|token)|ibmcloudiamapikey",
+         DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 80, "IBM Cloud IAM key",
+         &kv_ibm_iam},
+        {"other_secret", "secret[_-]?(access)?[_-]?key", DET_SOM | DET_CASELESS, check_kv,
+         DET_MASK_ENDS, NULL, 75, "IBM COS HMAC secret (48 hex)", &kv_ibm_cos},
+        {"other_secret", "cloudant[_-]?(pw|pwd|password|pass|api[_-]?key|key)",
+         DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 80, "Cloudant password/API key",
+         &kv_cloudant},
+        {"other_secret", "cloudflare[_-]?(global)?[_-]?(api)?[_-]?(key|token)",
+         DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 80, "Cloudflare API key/token",
+         &kv_cloudflare},
+        {"other_secret", "(jira|atlassian|confluence)[_-]?(api)?[_-]?token", DET_SOM | DET_CASELESS,
+         check_kv, DET_MASK_ENDS, NULL, 75, "Atlassian API token (legacy)", &kv_atlassian},
+        {"other_secret", "(facebook|fb)[_-]?(app|client)?[_-]?(api|access)?[_-]?(key|secret|token)",
+         DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 75, "Facebook app secret", &kv_fb},
+        {"other_secret", ":_authToken", DET_SOM, check_kv, DET_MASK_ENDS, NULL, 85,
+         "npm registry auth token (.npmrc)", &kv_npm},
+        {"other_secret",
+         "machine[ \\t]+[^ \\t\\n]+[ \\t\\n]+login[ \\t]+[^ \\t\\n]+[ \\t\\n]+password",
+         DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 80, ".netrc password", &kv_netrc},
+        {"other_secret", "authorization:[ ]*(basic|bearer|token|api-token)[ ]",
+         DET_SOM | DET_CASELESS, check_http_auth, DET_MASK_ENDS, NULL, 80,
+         "HTTP Authorization header credentials", NULL},
+        {"other_secret", "api-token:[ ]", DET_SOM | DET_CASELESS, check_http_auth, DET_MASK_ENDS,
+         NULL, 75, "API token header", NULL},
+        {"other_secret", "[ ](-u|--user)[ ]+", DET_SOM, check_http_auth, DET_MASK_ENDS, NULL, 80,
+         "curl user:password", NULL},
         {"other_secret", "[a-z][a-z0-9+.-]{1,15}://", DET_SOM | DET_CASELESS, check_url_userinfo,
          DET_MASK_ENDS, NULL, 75, "RFC 3986 userinfo password in a URL", NULL},
         {0},
