@@ -81,7 +81,9 @@ static int setup(void **state) {
                 return -1;
         char codes[128];
         snprintf(codes, sizeof codes, "%s/codes.txt", f->dir);
-        write_file(codes, "Phoenix\nKestrel\n", 16);
+        static const char codes_txt[] = "Phoenix\nKestrel\n\xe6\x9d\xb1\xe4\xba\xac\n"
+                                        "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0\n";
+        write_file(codes, codes_txt, sizeof codes_txt - 1);
         write_file(f->path, policy_json, sizeof policy_json - 1);
         struct pw_error err = {0};
         if (pw_policy_load(f->path, f->cache, 0, &f->p, &err) < 0) {
@@ -226,6 +228,23 @@ static void ten_thousand_emoji(void **state) {
                     20008);
         pw_verdict_free(v);
         free(t);
+}
+
+/* Whole words in scripts without spaces (every ideograph is a boundary) and in Cyrillic. */
+static void non_latin_words(void **state) {
+        struct fixture *f = *state;
+        /* 今日は東京へ: 東京 is code points 3-5, bytes 9-15 */
+        struct pw_verdict *v = check(f->p, "\xe4\xbb\x8a\xe6\x97\xa5\xe3\x81\xaf\xe6\x9d\xb1"
+                                           "\xe4\xba\xac\xe3\x81\xb8");
+        assert_span(nth(v, "codes", 0), 9, 15, 3, 5, 3, 5);
+        pw_verdict_free(v);
+        /* "МОСКВА!" matches; "Москвич" (a longer word) does not */
+        v = check(f->p, "\xd0\x9c\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90!");
+        assert_span(nth(v, "codes", 0), 0, 12, 0, 6, 0, 6);
+        pw_verdict_free(v);
+        v = check(f->p, "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb8\xd1\x87");
+        assert_int_equal(count(v, "codes"), 0);
+        pw_verdict_free(v);
 }
 
 static void nul_bytes(void **state) {
@@ -595,6 +614,7 @@ int main(void) {
                 cmocka_unit_test(term_split_by_zwj),
                 cmocka_unit_test(emoji_before_term),
                 cmocka_unit_test(ten_thousand_emoji),
+                cmocka_unit_test(non_latin_words),
                 cmocka_unit_test(nul_bytes),
                 cmocka_unit_test(invalid_utf8),
                 cmocka_unit_test(only_zero_width),
