@@ -125,7 +125,9 @@ struct pw_verdict {
 };
 
 /* Checks `in` against the policy; on success *ret is a verdict the caller frees with
- * pw_verdict_free(). Returns -EINVAL for unusable input (e.g. len over 16 MiB), -ENOMEM. */
+ * pw_verdict_free(); it borrows strings from `p`, so free it before the policy. Thread-safe.
+ * Returns -EINVAL for unusable input (len over 16 MiB, text NULL with len > 0, a policy loaded
+ * with PW_POLICY_NO_COMPILE), -ENOMEM, -EIO; *ret is untouched then. */
 int pw_policy_check(const struct pw_policy *p, const struct pw_check_input *in,
                     struct pw_verdict **ret);
 
