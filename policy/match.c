@@ -822,6 +822,8 @@ int pw_matcher_scan(const struct pw_policy *p, struct pw_worker *w, const char *
                 w->stored[w->touched[i]] = 0;
         w->n_touched = 0;
         w->n_hits = 0;
+        if (!m->lit_db && !m->re_db)
+                return 0; /* only detectors (or nothing): no need to normalise */
         unsigned views = m->lit_db ? PW_NORM_SKELETON | PW_NORM_FOLD : PW_NORM_FOLD;
         int r = pw_norm_run(w->norm, text, len, views);
         if (r < 0)
