@@ -550,6 +550,7 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
                 .findings = it->findings,
                 .n_findings = p->n_findings,
                 .flags = svc->cfg.keep_personal_findings ? PW_AUDIT_KEEP_PERSONAL_FINDINGS : 0,
+                .verdict_src = PW_AUDIT_SRC_CLIENT, /* the extension's verdict, relayed */
         };
         it->reply_extra =
                 json_pack("{s:b, s:b, s:s, s:o}", "company", company, "archived", archive, "kind",
