@@ -487,8 +487,11 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
         bool company = v && v->company_account;
         bool authorised = company && v->authorised;
         bool archive = company && v->mode == PW_MODE_BUSINESS && p->text;
-        if (!archive)
+        if (!archive) {
                 wipe_member(req, "text"); /* never keep a personal draft, not even in memory */
+                m->u.post.text = NULL;
+                m->u.post.text_len = 0;
+        }
         struct pw_svc_item *it = item_new(c, req, m, PW_SVC_ITEM_EVENT);
         if (!it) {
                 pw_verdict_free(v);
