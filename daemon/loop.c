@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -864,6 +866,45 @@ static void *loop_main(void *arg) {
 
 /* ---- the service ---------------------------------------------------------------------------- */
 
+/* Whether a change to `name` in the policy's directory may change the policy: not the files a
+ * database or a log next to it (as in tests) keeps changing. */
+static bool is_policy_file(const char *name) {
+        static const char *const skip[] = {"-wal",  "-shm",      "-journal", ".db", ".log",
+                                           ".sock", ".hmac-key", "~",        ".swp"};
+        size_t n = strlen(name);
+        if (name[0] == '.' && n > 1 && name[1] != '.')
+                return false; /* editors' hidden temp files; the rename into place counts */
+        for (size_t i = 0; i < sizeof skip / sizeof *skip; i++) {
+                size_t k = strlen(skip[i]);
+                if (n >= k && !strcmp(name + n - k, skip[i]))
+                        return false;
+        }
+        return true;
+}
+
+/* An inotify fd on the policy file's directory (files written or moved in), or -1. */
+static int watch_policy_dir(struct pw_svc *svc) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", svc->cfg.policy_path);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+                snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+                dir[1] = '\0';
+        else
+                *slash = '\0';
+        int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE) < 0) {
+                pw_svc_log(LOG_WARNING, "cannot watch %s for policy changes: %s", dir,
+                           strerror(errno));
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
 int pw_svc_run(struct pw_svc *svc) {
         int nl = svc->cfg.threads;
         struct pw_svc_loop *loops = calloc((size_t)nl, sizeof *loops);
@@ -906,7 +947,37 @@ int pw_svc_run(struct pw_svc *svc) {
                 pw_svc_log(LOG_NOTICE, "postwardend %s ready: %d loops, writer thread, policy %s",
                            POSTWARDEN_VERSION, nl,
                            svc->policy.p ? pw_policy_id(svc->policy.p) : "(none)");
+        /* The policy's directory is watched too: a policy (or term list) written or moved into
+         * place is reloaded 300 ms after the last change, as on SIGHUP. */
+        int ifd = watch_policy_dir(svc);
+        bool reload_due = false;
         while (r == 0 && !svc->stop) {
+                struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
+                                       {.fd = ifd, .events = POLLIN}};
+                int pr = poll(pf, ifd >= 0 ? 2 : 1, reload_due ? 300 : -1);
+                if (pr < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                if (pr == 0 && reload_due) {
+                        reload_due = false;
+                        pw_svc_log(LOG_NOTICE, "the policy directory changed: reloading");
+                        pw_svc_policy_reload(svc);
+                        continue;
+                }
+                if (pr > 0 && ifd >= 0 && (pf[1].revents & POLLIN)) {
+                        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+                        ssize_t len;
+                        while ((len = read(ifd, buf, sizeof buf)) > 0)
+                                for (char *q = buf; q < buf + len;) {
+                                        const struct inotify_event *e = (const void *)q;
+                                        if (e->len && is_policy_file(e->name))
+                                                reload_due = true;
+                                        q += sizeof *e + e->len;
+                                }
+                }
+                if (pr <= 0 || !(pf[0].revents & POLLIN))
+                        continue;
                 struct signalfd_siginfo si;
                 ssize_t n = read(sfd, &si, sizeof si);
                 if (n != sizeof si) {
@@ -923,6 +994,8 @@ int pw_svc_run(struct pw_svc *svc) {
                         svc->stop = 1;
                 }
         }
+        if (ifd >= 0)
+                close(ifd);
         svc->stop = 1;
         for (int i = 0; i < started; i++)
                 pthread_join(loops[i].thread, NULL);

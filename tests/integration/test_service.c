@@ -499,6 +499,21 @@ static void broken_policy_on_reload_keeps_the_old_one(void **state) {
         assert_string_not_equal(policy_id(s), before);
 }
 
+static void a_policy_moved_into_place_is_reloaded_without_a_signal(void **state) {
+        struct svc *s = *state;
+        char before[80], tmp[160];
+        snprintf(before, sizeof before, "%s", policy_id(s));
+        snprintf(tmp, sizeof tmp, "%s/.policy.json.new", s->dir);
+        harness_write_file(tmp, "{\"version\": 1, \"rules\": [{\"id\": \"r3\", \"match\": "
+                                "{\"terms\": [\"Kestrel\"]}, \"action\": \"block\", "
+                                "\"message\": \"no\"}]}");
+        assert_int_equal(rename(tmp, s->policy), 0);
+        for (int i = 0; i < 150 && !strcmp(policy_id(s), before); i++)
+                usleep(20000);
+        assert_string_not_equal(policy_id(s), before);
+        assert_true(harness_file_has(s->log, "the policy directory changed"));
+}
+
 /* ---- socket activation ---------------------------------------------------------------------- */
 
 static void socket_activation_uses_the_passed_socket(void **state) {
@@ -555,6 +570,7 @@ int main(void) {
                 T(session_close_closes),
                 T(personal_draft_text_is_never_written),
                 T(broken_policy_on_reload_keeps_the_old_one),
+                T(a_policy_moved_into_place_is_reloaded_without_a_signal),
 #undef T
         };
         if (getuid() != 0) {
