@@ -349,6 +349,67 @@ static void bench_audit(const char *bin, const char *policy, int n_clients, int 
 
 /* ---- 2. check through the service ------------------------------------------------------- */
 
+/* Runs n check requests through the client library against a forked process that decodes
+ * each frame and answers {"v":1,"id":…,"type":"check"}; latencies into lat. */
+static void echo_floor(const char *text, int n, int64_t *lat) {
+        char esock[320];
+        snprintf(esock, sizeof esock, "%s/echo.sock", dir);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(esock) >= sizeof sa.sun_path)
+                exit(1);
+        memcpy(sa.sun_path, esock, strlen(esock) + 1);
+        int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l, 4) < 0) {
+                perror("echo socket");
+                exit(1);
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                int c = accept(l, NULL, NULL);
+                for (;;) {
+                        unsigned char hdr[4];
+                        uint32_t len;
+                        if (recv(c, hdr, 4, MSG_WAITALL) != 4 ||
+                            pw_frame_header(hdr, PW_FRAME_MAX, &len) < 0)
+                                _exit(0);
+                        unsigned char *body = malloc(len);
+                        if (!body || recv(c, body, len, MSG_WAITALL) != (ssize_t)len)
+                                _exit(0);
+                        json_t *req = NULL;
+                        if (pw_frame_decode(body, len, &req, NULL) < 0)
+                                _exit(1);
+                        free(body);
+                        json_t *rep = json_pack("{s:i, s:O, s:s}", "v", 1, "id",
+                                                json_object_get(req, "id"), "type", "check");
+                        unsigned char *out;
+                        size_t out_len;
+                        pw_frame_encode(rep, &out, &out_len);
+                        if (write_all(c, out, out_len) < 0)
+                                _exit(0);
+                        free(out);
+                        json_decref(rep);
+                        json_decref(req);
+                }
+        }
+        close(l);
+        struct pw_client *c = NULL;
+        if (pw_client_connect(esock, 1000, &c) < 0)
+                exit(1);
+        for (int i = 0; i < n; i++) {
+                json_t *req = json_pack("{s:i, s:i, s:s, s:s, s:s}", "v", 1, "id", i, "type",
+                                        "check", "site", "x.com", "text", text),
+                       *rep = NULL;
+                int64_t t0 = now_ns();
+                pw_client_request(c, req, 1000, &rep);
+                lat[i] = now_ns() - t0;
+                json_decref(req);
+                json_decref(rep);
+        }
+        pw_client_free(c);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+}
+
 static void bench_check(const char *bin, const char *policy, int n) {
         /* A 2 KB post: ordinary prose with one confidential term. */
         char text[2049];
@@ -387,6 +448,11 @@ static void bench_check(const char *bin, const char *policy, int n) {
         }
         pw_policy_free(pol);
 
+        /* Floor: the same requests through the client library to a process that only decodes
+         * each frame and answers a small reply (no policy, no service logic). */
+        int64_t *echo = malloc((size_t)n * sizeof *echo);
+        echo_floor(text, n, echo);
+
         start_service(bin, policy);
         struct pw_client *c = NULL;
         if (pw_client_connect(sock, 1000, &c) < 0) {
@@ -419,7 +485,12 @@ static void bench_check(const char *bin, const char *policy, int n) {
                sp50, sp99);
         printf("  in-process pw_policy_check + verdict JSON:         p50 %.1f us  p99 %.1f us\n",
                ip50, ip99);
+        qsort(echo, (size_t)n, sizeof *echo, cmp64);
+        printf("  floor: same frames to an echo process (no policy):  p50 %.1f us  p99 %.1f us\n",
+               (double)quantile(echo, (size_t)n, 0.5) / 1e3,
+               (double)quantile(echo, (size_t)n, 0.99) / 1e3);
         printf("  ratio service/in-process: p50 %.2fx  p99 %.2fx\n", sp50 / ip50, sp99 / ip99);
+        free(echo);
         free(in);
         free(out);
 }

@@ -116,7 +116,7 @@ static void conn_write(struct pw_svc_conn *c, const unsigned char *buf, size_t l
         }
         memcpy(c->out + c->out_len, buf, len);
         c->out_len += len;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
+        struct epoll_event ev = {.events = (c->closing ? 0 : EPOLLIN) | EPOLLOUT, .data.ptr = c};
         epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -699,8 +699,13 @@ static void conn_read(struct pw_svc_conn *c) {
                                            (int)c->peer.pid, text);
                                 send_err(c, NULL, PW_SVC_E_TOO_LARGE, text);
                                 c->closing = true;
-                                if (c->fd >= 0 && c->out_len == c->out_off)
+                                if (c->fd >= 0 && c->out_len == c->out_off) {
                                         conn_close(c, "bad frame length");
+                                } else if (c->fd >= 0) {
+                                        /* Read no more (it would wake us forever): flush, close. */
+                                        struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+                                        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+                                }
                                 return;
                         }
                         c->body = malloc(len);
