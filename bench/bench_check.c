@@ -86,7 +86,7 @@ static const char mixed_words[] =
 
 /* Fills `out` with `len` bytes cut from `words` (at a UTF-8 boundary), with hits inserted. */
 static size_t make_text(const char *words, char *out, size_t len) {
-        static const char hits[] = " Phoenix is on track, Acme rocks, Kestrel too. ";
+        static const char hits[] = " Stormwing is on track, Acme rocks, Kestrel too. ";
         size_t wl = strlen(words), o = 0, i = 0;
         while (o < len) {
                 if (o > 0 && o < len - sizeof hits && (o / 700) != ((o - 1) / 700)) {
@@ -183,7 +183,7 @@ static int write_policy(const char *src, const char *dir, size_t n_terms, uint64
                 fprintf(g, "%s\n", t);
         }
         /* grep gets the shipped code names and trademarks too, as the engine has them */
-        static const char *const extra[] = {"Phoenix", "Kestrel", "Acme", "Nightingale", NULL};
+        static const char *const extra[] = {"Stormwing", "Kestrel", "Acme", "Nightjar", NULL};
         for (const char *const *e = extra; *e; e++)
                 fprintf(g, "%s\n", *e);
         if (fclose(f) || fclose(g))
@@ -204,7 +204,7 @@ static hs_database_t *raw_db(char **terms, size_t n) {
         const char **e = malloc((n + 2) * sizeof *e);
         size_t *lens = malloc((n + 2) * sizeof *lens);
         unsigned *flags = malloc((n + 2) * sizeof *flags), *ids = malloc((n + 2) * sizeof *ids);
-        static const char *const extra[] = {"phoenix", "kestrel"};
+        static const char *const extra[] = {"stormwing", "kestrel"};
         for (size_t i = 0; i < n + 2; i++) {
                 e[i] = i < n ? terms[i] : extra[i - n];
                 lens[i] = strlen(e[i]);
