@@ -79,6 +79,7 @@ static const char *const detector_names[] = {
         "kr_rrn",
         "th_tnin",
         "ng_nin",
+        "kr_frn",
         "se_organisationsnummer",
         "it_vat_code",
         "de_vat_id",
