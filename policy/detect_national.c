@@ -592,7 +592,7 @@ static int v_us_mbi(const char *id, size_t n, bool grouped) {
 
 #define ID(det, re, seps, fn, ctx, what)                                                           \
         {                                                                                          \
-                det, re, DET_SOM | DET_EACH, check_id, DET_MASK_TAIL4, ctx, 0, what,               \
+                det, re, DET_SOM | DET_EACH | DET_NUMERIC, check_id, DET_MASK_TAIL4, ctx, 0, what, \
                         &(const struct id_spec) {                                                  \
                         seps, fn                                                                   \
                 }                                                                                  \

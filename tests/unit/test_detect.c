@@ -151,6 +151,8 @@ static const struct tcase cases[] = {
         {"au_abn", "ABN 51 824 753 557", 0},
         {"us_aba_routing", "routing 011000015", 1},
         {"us_aba_routing", "routing 011000016", 0},
+        {"us_aba_routing", "invoice 011000015", 0}, /* names another kind of number */
+        {"phone", "Logged at 1524941204 (unix time).", 0},
         {"us_npi", "NPI 1234567893", 1},
         {"us_npi", "NPI 1234567894", 0},
         {"us_itin", "ITIN 912-70-1234", 1},
