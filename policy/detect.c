@@ -87,6 +87,13 @@ static const char *const detector_names[] = {
         "in_gstin",
         "us_mbi",
         "uk_driving_licence",
+        "de_health_insurance",
+        "de_id_card",
+        "de_passport",
+        "de_lanr",
+        "de_social_security",
+        "kr_brn",
+        "sg_uen",
         /* secrets */
         "aws_key",
         "github_token",

@@ -168,6 +168,23 @@ static const struct tcase cases[] = {
         {"kr_rrn", "RRN 900101-1234567", 1},
         {"kr_rrn", "RRN 901301-1234567", 0},
         {"se_organisationsnummer", "org 556036-0793", 1},
+        /* values below computed with an independent implementation of each specification */
+        {"de_health_insurance", "KVNR B987654320", 1},
+        {"de_health_insurance", "KVNR B987654321", 0},
+        {"de_id_card", "Ausweis L7R3XK296", 1},
+        {"de_id_card", "Ausweis L7R3XK297", 0},
+        {"de_id_card", "Ausweis L7R3XA296", 0}, /* 'A' is not in the serial alphabet */
+        {"de_passport", "Pass C4F7H2K90", 1},
+        {"de_passport", "Pass C4F7H2K91", 0},
+        {"de_lanr", "LANR 876543321", 1},
+        {"de_lanr", "LANR 876543421", 0},
+        {"de_social_security", "RVNR 12150385M014", 1},
+        {"de_social_security", "RVNR 12150385M015", 0},
+        {"de_social_security", "RVNR 12153385M014", 0}, /* month 33 */
+        {"kr_brn", "BRN 220-81-12341", 1},
+        {"kr_brn", "BRN 220-81-12342", 0},
+        {"sg_uen", "UEN 52847193K", 1},
+        {"sg_uen", "UEN 52847193L", 0},
         {"se_organisationsnummer", "org 556036-0794", 0},
 };
 
