@@ -119,6 +119,8 @@ static const struct tcase cases[] = {
         {"generic_api_key", "api_key = \"Zx8kQ2mN4pR7sT1vW3yB\"", 1},
         {"generic_api_key", "api_key = \"changeme\"", 0},
         {"generic_api_key", "password = ${DB_PASSWORD}", 0},
+        {"generic_api_key", "db_password: \"Tr0ub4dor&3\"", 1},
+        {"generic_api_key", "db_password: \"password\"", 0},
         {"other_secret", "NPM_TOKEN=npm_Zx8kQ2mN4pR7sT1vW3yB6cD9fG2hJ5kL8mN4", 1},
         {"other_secret", "NPM_TOKEN=npm_Zx8kQ2mN4pR7sT1vW3yB6cD9fG2hJ5kL8mN", 0},
         {"uk_nhs", "NHS 943 476 5919", 1},
