@@ -36,7 +36,9 @@ enum pw_mode {
 struct pw_policy; /* opaque, immutable once loaded */
 
 enum {
-        PW_POLICY_NO_COMPILE = 1 << 0, /* parse and validate only (policy check, fuzzing) */
+        PW_POLICY_NO_COMPILE = 1 << 0,  /* parse and validate only (policy check, fuzzing) */
+        PW_POLICY_SYNTAX_ONLY = 1 << 1, /* with NO_COMPILE: check regexes with vectorscan's
+                                           parser only, not by compiling each (fuzzing) */
 };
 
 /* Loads and validates the policy file at `path` (term-list files are resolved relative to its
@@ -62,6 +64,22 @@ const char *pw_policy_id(const struct pw_policy *p);
 /* Names of the detectors the policy uses, NULL-terminated, borrowed from `p`. */
 const char *const *pw_policy_detectors(const struct pw_policy *p);
 
+/* How a compiled policy's matchers were obtained (postwardenctl policy compile, benchmarks). */
+struct pw_compile_info {
+        int from_cache;        /* 1: loaded from the cache file, 0: compiled */
+        int cache_written;     /* 1: compiled and stored in the cache file */
+        int cache_load_error;  /* errno why an existing cache file was not used, or 0 */
+        int cache_store_error; /* errno why the cache file could not be written, or 0 */
+        size_t n_literals;     /* distinct normalised terms, context words and allow-terms */
+        size_t n_regexes;      /* regexes */
+        size_t db_bytes;       /* size of the vectorscan databases */
+        double build_ms;       /* wall time to compile or load them */
+        char cache_file[4096]; /* the cache file used or written, or "" */
+};
+
+/* Fills *ret for a compiled policy; -ENOENT when loaded with PW_POLICY_NO_COMPILE. */
+int pw_policy_compile_info(const struct pw_policy *p, struct pw_compile_info *ret);
+
 /* ---- checking text --------------------------------------------------------------------------- */
 
 /* Who is posting, and as which account. Every pointer is borrowed for the call; any may be NULL. */
@@ -73,6 +91,8 @@ struct pw_check_input {
         const char *account_id;     /* the site's stable id of the acting account, or NULL */
         const char *user;           /* the employee's login name (from the kernel's uid) */
         const char *const *groups;  /* the employee's group names, NULL-terminated, or NULL */
+        enum pw_mode mode;          /* 0: derived from site and account (the normal case);
+                                       else forced, e.g. postwardenctl policy test --mode */
 };
 
 struct pw_span {
@@ -105,14 +125,16 @@ struct pw_verdict {
 };
 
 /* Checks `in` against the policy; on success *ret is a verdict the caller frees with
- * pw_verdict_free(). Returns -EINVAL for unusable input (e.g. len over 16 MiB), -ENOMEM. */
+ * pw_verdict_free(); it borrows strings from `p`, so free it before the policy. Thread-safe.
+ * Returns -EINVAL for unusable input (len over 16 MiB, text NULL with len > 0, a policy loaded
+ * with PW_POLICY_NO_COMPILE), -ENOMEM, -EIO; *ret is untouched then. */
 int pw_policy_check(const struct pw_policy *p, const struct pw_check_input *in,
                     struct pw_verdict **ret);
 
 /* Frees a verdict; accepts NULL; returns NULL. */
 struct pw_verdict *pw_verdict_free(struct pw_verdict *v);
 
-/* The verdict as a new JSON object (the shape documented in docs/protocol.md), or NULL. */
+/* The verdict as a new JSON object (the shape documented in docs/policy.md), or NULL. */
 json_t *pw_verdict_to_json(const struct pw_verdict *v);
 
 const char *pw_action_name(enum pw_action a); /* "allow", "warn", "block" */
@@ -123,28 +145,42 @@ const char *pw_mode_name(enum pw_mode m);     /* "personal", "business", "unknow
 struct pw_detectors; /* opaque, immutable once built */
 
 struct pw_detection {
-        const char *detector; /* e.g. "iban" */
-        const char *category; /* the corpus category, e.g. "iban", "other_secret" */
+        const char *detector; /* e.g. "iban"; static storage */
+        const char *category; /* the corpus category, e.g. "iban", "other_secret"; static */
         uint32_t byte_start;  /* [start, end) in the scanned text */
         uint32_t byte_end;
-        int confidence;   /* 0..100 */
-        char excerpt[96]; /* masked */
+        int confidence;   /* 0..100; below 50: format-only evidence (e.g. 9 bare digits as an SSN
+                             without a context word), which the default policy ignores */
+        char excerpt[96]; /* masked, never the full number or secret, NUL-terminated */
 };
 
 /* Called once per validated detection, in order of byte_end; return non-zero to stop. */
 typedef int (*pw_detection_cb)(const struct pw_detection *d, void *userdata);
 
 /* Builds the named detectors (NULL or empty: every built-in detector). Unknown names give
- * -ENOENT with the name in `err`. */
+ * -ENOENT with the name in `err`. Compiles the patterns (~0.6 s for all of them): a process
+ * that must start fast uses pw_detectors_new_cached(). */
 int pw_detectors_new(const char *const *names, size_t n_names, struct pw_detectors **ret,
                      struct pw_error *err);
+
+/* As pw_detectors_new(), loading the compiled database from `cache_dir` (NULL: no cache) when a
+ * file for exactly these patterns and this vectorscan version is there and its SHA-256 checks,
+ * else compiling and storing it there (atomically; a directory that cannot be written only
+ * costs time). */
+int pw_detectors_new_cached(const char *const *names, size_t n_names, const char *cache_dir,
+                            struct pw_detectors **ret, struct pw_error *err);
+
+/* Frees; accepts NULL; returns NULL. */
 struct pw_detectors *pw_detectors_free(struct pw_detectors *d);
 
-/* Scans `text` with every detector; thread-safe. */
+/* Scans `text` (any bytes, up to 4 GiB - 1; secrets are matched case-sensitively, so pass the
+ * original text, not a normalised one) with every detector; calls `cb` per detection.
+ * Thread-safe: many threads may scan with one `d`. Returns 0, -EINVAL (bad arguments), -EFBIG,
+ * -ENOMEM or -EIO (vectorscan failed). At most 4096 detections are reported per call. */
 int pw_detectors_scan(const struct pw_detectors *d, const char *text, size_t len,
                       pw_detection_cb cb, void *userdata);
 
-/* Every built-in detector name, NULL-terminated. */
+/* Every built-in detector name, NULL-terminated, static. */
 const char *const *pw_detector_names(void);
 
 #endif
