@@ -1,0 +1,576 @@
+/* Integration tests for pam_postwarden.so through real PAM: libpam under pam_wrapper, driven by
+ * libpamtest, with the module loaded from the build tree.
+ *
+ * pam_wrapper must be preloaded before the process starts, so main() first writes the PAM
+ * service files into a fresh directory, then re-executes itself with LD_PRELOAD, PAM_WRAPPER=1
+ * and PAM_WRAPPER_SERVICE_DIR set (libasan first, and deep binding off, in sanitizer builds).
+ *
+ * The services the module talks to are real Unix sockets served by forked children: absent,
+ * accepting and never answering, answering garbage, hanging up, refusing, a regular file in
+ * the socket's place, and one that records what it was sent and answers like postwardend.
+ * Every case checks the PAM result, and where it matters the log line (pam_wrapper sends
+ * pam_syslog to stderr, which each case captures into a file). */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <libpamtest.h>
+
+#ifndef PW_PAM_MODULE
+#error "PW_PAM_MODULE (path of pam_postwarden.so) must be defined"
+#endif
+#ifndef PW_PRELOAD
+#define PW_PRELOAD "libpam_wrapper.so"
+#endif
+
+#define SET_ITEMS  "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
+#define TIMEOUT_MS 100 /* the module's timeout_ms in these services */
+#define USER       "nobody"
+
+static char dir[64]; /* the test's scratch directory (PW_PAM_TEST_DIR) */
+
+/* ---- set-up before the re-exec: service files ------------------------------------------ */
+
+/* Writes service `name` with the module's `args`: pam_set_items (tty/rhost from the environment)
+ * and pam_env (XDG_SESSION_ID) first, the module `required` so that its answer decides. */
+static void write_service(const char *name, const char *args) {
+        char path[128];
+        snprintf(path, sizeof path, "%s/svc/%s", dir, name);
+        FILE *f = fopen(path, "w");
+        if (!f) {
+                perror(path);
+                exit(1);
+        }
+        fprintf(f, "session required %s\n", SET_ITEMS);
+        fprintf(f, "session required pam_env.so readenv=0 user_readenv=0 conffile=%s/env.conf\n",
+                dir);
+        fprintf(f, "session required %s %s\n", PW_PAM_MODULE, args);
+        fprintf(f, "session required pam_permit.so\n");
+        fclose(f);
+}
+
+/* Writes every service file, then re-executes the test under pam_wrapper. */
+static void setup_and_reexec(char **argv) {
+        snprintf(dir, sizeof dir, "/tmp/pw-pam-XXXXXX");
+        if (!mkdtemp(dir)) {
+                perror("mkdtemp");
+                exit(1);
+        }
+        char p[128], a[512];
+        snprintf(p, sizeof p, "%s/svc", dir);
+        mkdir(p, 0700);
+        snprintf(p, sizeof p, "%s/env.conf", dir);
+        FILE *f = fopen(p, "w");
+        fprintf(f, "XDG_SESSION_ID DEFAULT=c42\n");
+        fclose(f);
+        snprintf(p, sizeof p, "%s/svc/other", dir);
+        f = fopen(p, "w");
+        fprintf(f, "session required pam_deny.so\n");
+        fclose(f);
+
+        static const char *const kinds[] = {"absent", "silent", "garbage",
+                                            "hangup", "refuse", "regfile"};
+        for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
+                snprintf(a, sizeof a, "socket=%s/%s.sock timeout_ms=%d", dir, kinds[i], TIMEOUT_MS);
+                write_service(kinds[i], a);
+                char closed[64];
+                snprintf(closed, sizeof closed, "%s_closed", kinds[i]);
+                strcat(a, " fail=closed");
+                write_service(closed, a);
+        }
+        snprintf(a, sizeof a, "debug socket=%s/record.sock timeout_ms=1000", dir);
+        write_service("record", a);
+        write_service("cron", a); /* in the default skip list */
+        snprintf(a, sizeof a, "socket=%s/record.sock skip=kiosk,gdm", dir);
+        write_service("kiosk", a);
+        write_service("login", a);
+        /* A good socket and timeout first, then bad words that must not replace them. */
+        snprintf(a, sizeof a,
+                 "socket=%s/silent.sock timeout_ms=%d timeout_ms=abc socket= fail=maybe bogus", dir,
+                 TIMEOUT_MS);
+        write_service("badopts", a);
+        /* Only bad words: the default socket (absent here) and fail=open. */
+        write_service("onlybad", "timeout_ms=abc socket= fail=sometimes nonsense");
+
+        setenv("PW_PAM_TEST_DIR", dir, 1);
+        setenv("LD_PRELOAD", PW_PRELOAD, 1);
+        setenv("PAM_WRAPPER", "1", 1);
+        snprintf(p, sizeof p, "%s/svc", dir);
+        setenv("PAM_WRAPPER_SERVICE_DIR", p, 1);
+        setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1); /* pam_syslog → stderr */
+        if (strstr(PW_PRELOAD, "asan") || strstr(PW_PRELOAD, "ubsan"))
+                setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+        execv("/proc/self/exe", argv);
+        perror("execv");
+        exit(1);
+}
+
+/* ---- the services --------------------------------------------------------------------- */
+
+enum behaviour { SILENT, GARBAGE, HANGUP, REFUSE, RECORD };
+
+/* One listening service: a forked child serving a socket in `dir`. */
+struct service {
+        const char *name;         /* socket is <dir>/<name>.sock */
+        enum behaviour behaviour; /* what it does with a connection */
+        pid_t pid;                /* the child serving it */
+};
+
+static struct service services[] = {
+        {"silent", SILENT, 0}, {"garbage", GARBAGE, 0}, {"hangup", HANGUP, 0},
+        {"refuse", REFUSE, 0}, {"record", RECORD, 0},
+};
+
+/* Reads exactly n bytes; returns 0, or -1 on EOF or error. */
+static int read_all(int fd, void *buf, size_t n) {
+        char *p = buf;
+        while (n > 0) {
+                ssize_t r = read(fd, p, n);
+                if (r <= 0)
+                        return -1;
+                p += r;
+                n -= (size_t)r;
+        }
+        return 0;
+}
+
+/* Writes one frame (4-byte big-endian length + body). */
+static void write_frame(int fd, const char *body) {
+        uint32_t n = (uint32_t)strlen(body);
+        unsigned char hdr[4] = {n >> 24, n >> 16, n >> 8, n};
+        if (write(fd, hdr, 4) != 4 || write(fd, body, n) != (ssize_t)n)
+                return;
+}
+
+/* Reads one frame into a new string; NULL on EOF or a frame above 64 KiB. */
+static char *read_frame(int fd) {
+        unsigned char hdr[4];
+        if (read_all(fd, hdr, 4) < 0)
+                return NULL;
+        uint32_t n = (uint32_t)hdr[0] << 24 | (uint32_t)hdr[1] << 16 | hdr[2] << 8 | hdr[3];
+        if (n == 0 || n > 65536)
+                return NULL;
+        char *body = calloc(1, n + 1);
+        if (!body || read_all(fd, body, n) < 0) {
+                free(body);
+                return NULL;
+        }
+        return body;
+}
+
+/* Serves connections on `lfd` the way `b` says, forever (the parent kills it). */
+static void serve(int lfd, enum behaviour b) {
+        char log[128];
+        snprintf(log, sizeof log, "%s/record.log", dir);
+        for (;;) {
+                int fd = accept(lfd, NULL, NULL);
+                if (fd < 0)
+                        continue;
+                if (b == HANGUP) {
+                        close(fd);
+                        continue;
+                }
+                if (b == SILENT)
+                        continue; /* held open, never answered */
+                char *req = read_frame(fd);
+                if (b == GARBAGE) {
+                        static const char junk[] = "HTTP/1.0 200 OK\r\n\r\nnot a frame";
+                        if (write(fd, junk, sizeof junk - 1) < 0)
+                                break;
+                } else if (b == REFUSE) {
+                        write_frame(fd, "{\"v\":1,\"id\":1,\"error\":{\"code\":6,\"name\":"
+                                        "\"forbidden\",\"message\":\"not root\"}}");
+                } else if (req) {
+                        FILE *f = fopen(log, "a");
+                        if (f) {
+                                fprintf(f, "%s\n", req);
+                                fclose(f);
+                        }
+                        write_frame(fd, "{\"v\":1,\"id\":1,\"ok\":true,\"session\":42}");
+                }
+                free(req);
+                close(fd);
+        }
+        _exit(0);
+}
+
+/* Group setup: starts every listening service and makes the regular file. */
+static int start_services(void **state) {
+        for (size_t i = 0; i < sizeof services / sizeof *services; i++) {
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%s.sock", dir, services[i].name);
+                int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (lfd < 0 || bind(lfd, (struct sockaddr *)&sa, sizeof sa) < 0 ||
+                    listen(lfd, 64) < 0)
+                        return -1;
+                pid_t pid = fork();
+                if (pid < 0)
+                        return -1;
+                if (pid == 0)
+                        serve(lfd, services[i].behaviour);
+                services[i].pid = pid;
+                close(lfd);
+        }
+        char p[128];
+        snprintf(p, sizeof p, "%s/regfile.sock", dir);
+        FILE *f = fopen(p, "w");
+        if (!f)
+                return -1;
+        fputs("not a socket\n", f);
+        fclose(f);
+        return 0;
+}
+
+/* Group teardown: stops the services and removes the scratch directory. */
+static int stop_services(void **state) {
+        for (size_t i = 0; i < sizeof services / sizeof *services; i++) {
+                if (services[i].pid > 0) {
+                        kill(services[i].pid, SIGKILL);
+                        waitpid(services[i].pid, NULL, 0);
+                }
+        }
+        if (!getenv("PW_PAM_KEEP")) {
+                char cmd[128];
+                snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+                if (system(cmd) != 0)
+                        return -1;
+        }
+        return 0;
+}
+
+/* ---- running PAM ---------------------------------------------------------------------- */
+
+/* What one open+close through PAM gave. */
+struct outcome {
+        int open_rv;    /* pam_open_session's result */
+        int close_rv;   /* pam_close_session's result */
+        double open_ms; /* how long pam_open_session took */
+        char log[8192]; /* what the PAM stack logged (pam_wrapper → stderr) */
+};
+
+static double ms_since(const struct timespec *t0) {
+        struct timespec t1;
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
+}
+
+/* Opens and closes a session of USER through service `svc` with tty and rhost set, capturing
+ * stderr into o->log. Uses libpamtest with expectations that cannot fail, so the real return
+ * codes can be checked (and printed) by the caller. */
+static void run_session(const char *svc, struct outcome *o) {
+        memset(o, 0, sizeof *o);
+        setenv("PAM_TTY", "pts/7", 1);
+        setenv("PAM_RHOST", "10.9.8.7", 1);
+
+        char logpath[128];
+        snprintf(logpath, sizeof logpath, "%s/stderr.txt", dir);
+        fflush(stderr);
+        int saved = dup(2);
+        int lfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(saved >= 0 && lfd >= 0);
+        dup2(lfd, 2);
+        close(lfd);
+
+        struct pamtest_conv_data conv = {0};
+        struct pam_testcase open_case[] = {pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+                                           pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS)};
+        struct timespec t0;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        enum pamtest_err perr = run_pamtest(svc, USER, &conv, open_case, NULL);
+        o->open_ms = ms_since(&t0);
+        o->open_rv = open_case[0].op_rv;
+        pam_handle_t *ph = open_case[1].case_out.ph;
+        if (perr == PAMTEST_ERR_OK || perr == PAMTEST_ERR_CASE) {
+                if (ph) { /* close in the same handle, so pam_set_data survives */
+                        o->close_rv = pam_close_session(ph, 0);
+                        pam_end(ph, o->close_rv);
+                }
+        } else {
+                o->open_rv = -1000 - (int)perr;
+        }
+
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        FILE *f = fopen(logpath, "r");
+        if (f) {
+                size_t n = fread(o->log, 1, sizeof o->log - 1, f);
+                o->log[n] = '\0';
+                fclose(f);
+        }
+        if (getenv("PW_PAM_VERBOSE"))
+                fprintf(stderr, "--- %s: open=%d close=%d %.1f ms\n%s", svc, o->open_rv,
+                        o->close_rv, o->open_ms, o->log);
+}
+
+/* Returns the requests the recording service has seen since the last call, as a JSON array. */
+static json_t *take_records(void) {
+        char p[128];
+        snprintf(p, sizeof p, "%s/record.log", dir);
+        json_t *all = json_array();
+        FILE *f = fopen(p, "r");
+        if (f) {
+                char line[4096];
+                while (fgets(line, sizeof line, f)) {
+                        json_error_t err;
+                        json_t *j = json_loads(line, 0, &err);
+                        assert_non_null(j);
+                        json_array_append_new(all, j);
+                }
+                fclose(f);
+                unlink(p);
+        }
+        return all;
+}
+
+/* ---- the cases ------------------------------------------------------------------------ */
+
+/* Checks that a fail-open case succeeded quickly and said why, and that its fail=closed twin
+ * refuses the session. */
+static void check_fail_open(const char *svc, const char *why) {
+        struct outcome o;
+        run_session(svc, &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS);
+        assert_int_equal(o.close_rv, PAM_SUCCESS);
+        assert_true(o.open_ms < 5 * TIMEOUT_MS);
+        assert_non_null(strstr(o.log, "session open not recorded"));
+        assert_non_null(strstr(o.log, why));
+        assert_non_null(strstr(o.log, "continuing"));
+
+        char closed[64];
+        snprintf(closed, sizeof closed, "%s_closed", svc);
+        run_session(closed, &o);
+        assert_int_equal(o.open_rv, PAM_SESSION_ERR);
+        assert_true(o.open_ms < 5 * TIMEOUT_MS);
+        assert_non_null(strstr(o.log, "fail=closed: refusing"));
+}
+
+static void service_absent(void **state) {
+        check_fail_open("absent", "service not running");
+}
+
+static void service_never_answers(void **state) {
+        check_fail_open("silent", "did not answer in time");
+}
+
+static void service_answers_garbage(void **state) {
+        check_fail_open("garbage", "answered garbage");
+}
+
+static void service_hangs_up(void **state) {
+        /* Writing to a socket the peer closed must give EPIPE, not SIGPIPE (which would kill
+         * this process and fail the test). */
+        check_fail_open("hangup", "not recorded");
+}
+
+static void service_refuses(void **state) {
+        check_fail_open("refuse", "service refused the request");
+}
+
+static void socket_is_a_regular_file(void **state) {
+        check_fail_open("regfile", "not recorded");
+}
+
+/* The recording service sees what the module collected, and the close names the open's id. */
+static void session_facts_are_sent(void **state) {
+        json_decref(take_records());
+        int64_t before = (int64_t)time(NULL);
+        struct outcome o;
+        run_session("record", &o);
+        int64_t after = (int64_t)time(NULL);
+        assert_int_equal(o.open_rv, PAM_SUCCESS);
+        assert_int_equal(o.close_rv, PAM_SUCCESS);
+        assert_non_null(strstr(o.log, "session open recorded (session 42)"));
+
+        json_t *recs = take_records();
+        assert_int_equal(json_array_size(recs), 2);
+        json_t *open = json_array_get(recs, 0), *close = json_array_get(recs, 1);
+        const char *type, *user, *service, *tty, *rhost, *xdg;
+        json_int_t v, id, uid, t;
+        json_error_t err;
+        int rc = json_unpack_ex(open, &err, 0,
+                                "{s:I, s:I, s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:I, s?o, s?o !}",
+                                "v", &v, "id", &id, "type", &type, "user", &user, "uid", &uid,
+                                "service", &service, "tty", &tty, "rhost", &rhost, "xdg_session_id",
+                                &xdg, "time", &t, "sessionid", NULL, "loginuid", NULL);
+        if (rc < 0)
+                fail_msg("session_open: %s", err.text);
+        assert_int_equal(v, 1);
+        assert_string_equal(type, "session_open");
+        assert_string_equal(user, USER);
+        assert_int_equal(uid, 65534);
+        assert_string_equal(service, "record");
+        assert_string_equal(tty, "pts/7");
+        assert_string_equal(rhost, "10.9.8.7");
+        assert_string_equal(xdg, "c42");
+        assert_true(t >= before && t <= after);
+
+        json_int_t session;
+        rc = json_unpack_ex(close, &err, 0, "{s:I, s:I, s:s, s:I, s:s, s:s, s:s, s:I, s?o !}", "v",
+                            &v, "id", &id, "type", &type, "session", &session, "user", &user,
+                            "service", &service, "xdg_session_id", &xdg, "time", &t, "sessionid",
+                            NULL);
+        if (rc < 0)
+                fail_msg("session_close: %s", err.text);
+        assert_string_equal(type, "session_close");
+        assert_int_equal(session, 42);
+        json_decref(recs);
+}
+
+/* In a process whose audit session the test set (a child writing its loginuid gets a new
+ * kernel session id), the module sends that session id and loginuid. */
+static void audit_ids_are_sent(void **state) {
+        json_decref(take_records());
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                int fd = open("/proc/self/loginuid", O_WRONLY);
+                if (fd < 0 || write(fd, "65534", 5) != 5)
+                        _exit(77);
+                close(fd);
+                struct outcome o;
+                run_session("record", &o);
+                _exit(o.open_rv == PAM_SUCCESS && o.close_rv == PAM_SUCCESS ? 0 : 1);
+        }
+        int status;
+        waitpid(pid, &status, 0);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77)
+                skip(); /* not root, or no CAP_AUDIT_CONTROL: cannot set a loginuid */
+        assert_int_equal(WEXITSTATUS(status), 0);
+
+        json_t *recs = take_records();
+        assert_int_equal(json_array_size(recs), 2);
+        json_t *open = json_array_get(recs, 0);
+        json_t *sid = json_object_get(open, "sessionid");
+        assert_true(json_is_integer(sid));
+        assert_true(json_integer_value(sid) > 0 && json_integer_value(sid) < 4294967295LL);
+        assert_int_equal(json_integer_value(json_object_get(open, "loginuid")), 65534);
+        assert_true(json_equal(sid, json_object_get(json_array_get(recs, 1), "sessionid")));
+        json_decref(recs);
+}
+
+/* Without a readable /proc/self/sessionid (here: a private mount namespace with an empty
+ * tmpfs over /proc) the session is still recorded, without the kernel's ids. */
+static void unreadable_sessionid(void **state) {
+        json_decref(take_records());
+        int pfd[2];
+        assert_int_equal(pipe(pfd), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(pfd[0]);
+                if (unshare(CLONE_NEWNS) < 0 ||
+                    mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+                    mount("none", "/proc", "tmpfs", 0, NULL) < 0)
+                        _exit(77);
+                if (access("/proc/self/sessionid", R_OK) == 0)
+                        _exit(78);
+                struct outcome o;
+                run_session("record", &o);
+                if (write(pfd[1], o.log, strlen(o.log)) < 0)
+                        _exit(2);
+                _exit(o.open_rv == PAM_SUCCESS && o.close_rv == PAM_SUCCESS ? 0 : 1);
+        }
+        close(pfd[1]);
+        char log[8192] = "";
+        size_t n = 0;
+        ssize_t r;
+        while (n < sizeof log - 1 && (r = read(pfd[0], log + n, sizeof log - 1 - n)) > 0)
+                n += (size_t)r;
+        log[n] = '\0';
+        close(pfd[0]);
+        int status;
+        waitpid(pid, &status, 0);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77)
+                skip(); /* no CAP_SYS_ADMIN: cannot hide /proc here */
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_non_null(strstr(log, "cannot read /proc/self/sessionid"));
+
+        json_t *recs = take_records();
+        assert_int_equal(json_array_size(recs), 2);
+        assert_null(json_object_get(json_array_get(recs, 0), "sessionid"));
+        assert_string_equal(json_string_value(json_object_get(json_array_get(recs, 0), "user")),
+                            USER);
+        json_decref(recs);
+}
+
+/* Services in skip= (default: cron, sudo, su, systemd-user) are not recorded at all. */
+static void skipped_services(void **state) {
+        json_decref(take_records());
+        struct outcome o;
+        run_session("cron", &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS); /* the module ignores; pam_permit decides */
+        assert_int_equal(o.close_rv, PAM_SUCCESS);
+        assert_non_null(strstr(o.log, "service cron is in skip="));
+        run_session("kiosk", &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS);
+        json_t *recs = take_records();
+        assert_int_equal(json_array_size(recs), 0);
+        json_decref(recs);
+
+        /* skip= replaces the default list: cron is no longer in it, login is recorded. */
+        run_session("login", &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS);
+        recs = take_records();
+        assert_int_equal(json_array_size(recs), 2);
+        json_decref(recs);
+}
+
+/* Bad option words are logged and ignored; the good words before them stay in force. */
+static void bad_options_are_logged_and_ignored(void **state) {
+        struct outcome o;
+        run_session("badopts", &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS); /* fail=maybe ignored: fail open */
+        assert_true(o.open_ms < 5 * TIMEOUT_MS);  /* timeout_ms=abc ignored: 100 ms kept */
+        assert_non_null(strstr(o.log, "did not answer in time")); /* socket= ignored */
+        assert_non_null(strstr(o.log, "ignoring option \"timeout_ms=abc\""));
+        assert_non_null(strstr(o.log, "ignoring option \"socket=\""));
+        assert_non_null(strstr(o.log, "ignoring option \"fail=maybe\""));
+        assert_non_null(strstr(o.log, "ignoring option \"bogus\""));
+
+        run_session("onlybad", &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS);
+        assert_non_null(strstr(o.log, "ignoring option \"nonsense\""));
+        assert_non_null(strstr(o.log, "not recorded"));
+}
+
+int main(int argc, char **argv) {
+        const char *d = getenv("PW_PAM_TEST_DIR");
+        if (!d || !getenv("PAM_WRAPPER_SERVICE_DIR"))
+                setup_and_reexec(argv);
+        snprintf(dir, sizeof dir, "%s", d);
+
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(service_absent),
+                cmocka_unit_test(service_never_answers),
+                cmocka_unit_test(service_answers_garbage),
+                cmocka_unit_test(service_hangs_up),
+                cmocka_unit_test(service_refuses),
+                cmocka_unit_test(socket_is_a_regular_file),
+                cmocka_unit_test(session_facts_are_sent),
+                cmocka_unit_test(audit_ids_are_sent),
+                cmocka_unit_test(unreadable_sessionid),
+                cmocka_unit_test(skipped_services),
+                cmocka_unit_test(bad_options_are_logged_and_ignored),
+        };
+        return cmocka_run_group_tests_name("pam_session", tests, start_services, stop_services);
+}
