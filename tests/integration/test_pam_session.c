@@ -39,6 +39,9 @@
 #ifndef PW_PRELOAD
 #define PW_PRELOAD "libpam_wrapper.so"
 #endif
+#ifndef PW_SANITIZED
+#define PW_SANITIZED 0 /* built with sanitizers: pam_wrapper must not use RTLD_DEEPBIND */
+#endif
 
 #define SET_ITEMS  "/usr/lib/x86_64-linux-gnu/pam_wrapper/pam_set_items.so"
 #define TIMEOUT_MS 100 /* the module's timeout_ms in these services */
@@ -115,7 +118,7 @@ static void setup_and_reexec(char **argv) {
         snprintf(p, sizeof p, "%s/svc", dir);
         setenv("PAM_WRAPPER_SERVICE_DIR", p, 1);
         setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1); /* pam_syslog → stderr */
-        if (strstr(PW_PRELOAD, "asan") || strstr(PW_PRELOAD, "ubsan"))
+        if (PW_SANITIZED)
                 setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
         execv("/proc/self/exe", argv);
         perror("execv");
