@@ -87,21 +87,21 @@ static const char *string_item(pam_handle_t *pamh, int type) {
 }
 
 /* Fills *ret from PAM and /proc. Missing optional facts become NULL / -1 and, where an admin
- * should know, a log line. Returns 0, or -ENOENT when there is no user to record (PAM_USER
- * unset or unknown to NSS); *ret is untouched on failure. */
-static int collect(pam_handle_t *pamh, const struct pw_pam_args *args, struct session_facts *ret) {
+ * should know, a log line. Returns 0, or -ESRCH when there is no user to record (PAM_USER
+ * unset or unknown to NSS), saying which in `detail`; *ret is untouched on failure. */
+static int collect(pam_handle_t *pamh, const struct pw_pam_args *args, struct session_facts *ret,
+                   char *detail, size_t detail_len) {
         struct session_facts f = {.audit_session = -1, .loginuid = -1};
 
         f.user = string_item(pamh, PAM_USER);
         if (!f.user) {
-                pam_syslog(pamh, LOG_WARNING, "no PAM_USER: session not recorded");
-                return -ENOENT;
+                snprintf(detail, detail_len, "PAM_USER is not set");
+                return -ESRCH;
         }
         struct passwd *pw = pam_modutil_getpwnam(pamh, f.user);
         if (!pw) {
-                pam_syslog(pamh, LOG_WARNING, "user \"%s\" unknown to NSS: session not recorded",
-                           f.user);
-                return -ENOENT;
+                snprintf(detail, detail_len, "user \"%s\" is unknown to NSS", f.user);
+                return -ESRCH;
         }
         f.uid = pw->pw_uid;
         f.service = string_item(pamh, PAM_SERVICE);
@@ -188,17 +188,27 @@ static json_t *build_request(bool opening, const struct session_facts *f, int64_
         return req;
 }
 
-/* Reads the service's answer. Returns 0 and *ret_session (the session's id, -1 when the
- * answer carries none) when it accepted the request; -EBADMSG when it refused it (an "error"
- * member, or "ok": false); -EPROTO when the answer is not an object at all. */
-static int check_reply(json_t *reply, int64_t *ret_session) {
-        if (!json_is_object(reply))
-                return -EPROTO;
-        json_t *ok = json_object_get(reply, "ok");
-        if (json_object_get(reply, "error") || (ok && !json_is_true(ok)))
+/* Reads the service's answer to a request of `type` (docs/service-protocol.md: a reply
+ * carries the request's type, an error reply has type "error" with code, error and message).
+ * Returns 0 and *ret_session (the session's id, -1 when the answer carries none) when the
+ * service accepted the request; -EBADMSG when it refused it, with its reason in `detail`;
+ * -EPROTO when the answer is not a reply to this request. */
+static int check_reply(json_t *reply, const char *type, int64_t *ret_session, char *detail,
+                       size_t detail_len) {
+        const char *got = json_string_value(json_object_get(reply, "type"));
+        if (got && strcmp(got, "error") == 0) {
+                const char *name = json_string_value(json_object_get(reply, "error"));
+                const char *msg = json_string_value(json_object_get(reply, "message"));
+                json_t *code = json_object_get(reply, "code");
+                snprintf(detail, detail_len, "error %" JSON_INTEGER_FORMAT " %s: %s",
+                         json_is_integer(code) ? json_integer_value(code) : 0, name ? name : "?",
+                         msg ? msg : "?");
                 return -EBADMSG;
+        }
+        if (!got || strcmp(got, type) != 0)
+                return -EPROTO;
         json_t *s = json_object_get(reply, "session");
-        *ret_session = json_is_integer(s) && json_integer_value(s) >= 0
+        *ret_session = json_is_integer(s) && json_integer_value(s) > 0
                                ? (int64_t)json_integer_value(s)
                                : -1;
         return 0;
@@ -206,7 +216,8 @@ static int check_reply(json_t *reply, int64_t *ret_session) {
 
 /* Sends one request within args->timeout_ms (connect and answer together) and checks the
  * answer. Returns 0 and *ret_session, or -errno as from the client library and check_reply. */
-static int exchange(const struct pw_pam_args *args, json_t *req, int64_t *ret_session) {
+static int exchange(const struct pw_pam_args *args, json_t *req, int64_t *ret_session, char *detail,
+                    size_t detail_len) {
         int64_t deadline = now_ms() + args->timeout_ms;
         struct pw_client *c = NULL;
         json_t *reply = NULL;
@@ -222,7 +233,8 @@ static int exchange(const struct pw_pam_args *args, json_t *req, int64_t *ret_se
         pw_client_free(c);
         if (r < 0)
                 return r;
-        r = check_reply(reply, ret_session);
+        r = check_reply(reply, json_string_value(json_object_get(req, "type")), ret_session, detail,
+                        detail_len);
         json_decref(reply);
         return r;
 }
@@ -239,12 +251,16 @@ static void complain(void *userdata, const char *arg, const char *why) {
         pam_syslog((pam_handle_t *)userdata, LOG_ERR, "ignoring option \"%s\": %s", arg, why);
 }
 
-/* Turns the outcome of recording into the PAM answer: fail open unless fail=closed. `r` is the
- * -errno of the failure; `what` names the step for the one log line. */
-static int not_recorded(pam_handle_t *pamh, const struct pw_pam_args *args, const char *what,
-                        int r) {
+/* Turns a failure to record into the PAM answer: fail open unless fail=closed, with one log
+ * line. `r` is the -errno of the failure, `detail` what is known beyond it ("" if nothing);
+ * `what` names the step. */
+static int not_recorded(pam_handle_t *pamh, const struct pw_pam_args *args, const char *what, int r,
+                        const char *detail) {
         const char *why;
         switch (r) {
+        case -ESRCH:
+                why = "no user to record";
+                break;
         case -ENOENT:
         case -ECONNREFUSED:
                 why = "service not running";
@@ -254,6 +270,9 @@ static int not_recorded(pam_handle_t *pamh, const struct pw_pam_args *args, cons
                 break;
         case -EBADMSG:
                 why = "service refused the request";
+                break;
+        case -ENAMETOOLONG:
+                why = "socket path too long";
                 break;
         case -EPROTO:
                 why = "service answered garbage";
@@ -266,9 +285,13 @@ static int not_recorded(pam_handle_t *pamh, const struct pw_pam_args *args, cons
                 why = "service unreachable";
                 break;
         }
+        int prio = args->fail_closed ? LOG_ERR : LOG_WARNING;
+        const char *then = args->fail_closed ? "fail=closed: refusing" : "continuing";
         errno = -r;
-        pam_syslog(pamh, args->fail_closed ? LOG_ERR : LOG_WARNING, "%s not recorded (%s: %m), %s",
-                   what, why, args->fail_closed ? "fail=closed: refusing" : "continuing");
+        if (*detail)
+                pam_syslog(pamh, prio, "%s not recorded (%s: %s), %s", what, why, detail, then);
+        else
+                pam_syslog(pamh, prio, "%s not recorded (%s: %m), %s", what, why, then);
         return args->fail_closed ? PAM_SESSION_ERR : PAM_SUCCESS;
 }
 
@@ -286,10 +309,11 @@ static int session(pam_handle_t *pamh, int argc, const char **argv, bool opening
                 return PAM_IGNORE;
         }
 
+        char detail[200] = "";
         struct session_facts f;
-        int r = collect(pamh, &args, &f);
+        int r = collect(pamh, &args, &f, detail, sizeof detail);
         if (r < 0)
-                return not_recorded(pamh, &args, what, r);
+                return not_recorded(pamh, &args, what, r, detail);
 
         int64_t known = -1;
         if (!opening) {
@@ -300,12 +324,12 @@ static int session(pam_handle_t *pamh, int argc, const char **argv, bool opening
 
         json_t *req = build_request(opening, &f, known);
         if (!req)
-                return not_recorded(pamh, &args, what, -EINVAL);
+                return not_recorded(pamh, &args, what, -EINVAL, detail);
         int64_t session_id = -1;
-        r = exchange(&args, req, &session_id);
+        r = exchange(&args, req, &session_id, detail, sizeof detail);
         json_decref(req);
         if (r < 0)
-                return not_recorded(pamh, &args, what, r);
+                return not_recorded(pamh, &args, what, r, detail);
 
         if (opening && session_id >= 0) {
                 int64_t *keep = malloc(sizeof(*keep));

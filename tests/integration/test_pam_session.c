@@ -198,15 +198,23 @@ static void serve(int lfd, enum behaviour b) {
                         if (write(fd, junk, sizeof junk - 1) < 0)
                                 break;
                 } else if (b == REFUSE) {
-                        write_frame(fd, "{\"v\":1,\"id\":1,\"error\":{\"code\":6,\"name\":"
-                                        "\"forbidden\",\"message\":\"not root\"}}");
+                        write_frame(fd, "{\"v\":1,\"id\":1,\"type\":\"error\",\"code\":6,"
+                                        "\"error\":\"forbidden\",\"message\":\"not root\"}");
                 } else if (req) {
                         FILE *f = fopen(log, "a");
                         if (f) {
                                 fprintf(f, "%s\n", req);
                                 fclose(f);
                         }
-                        write_frame(fd, "{\"v\":1,\"id\":1,\"ok\":true,\"session\":42}");
+                        /* like postwardend: the request's type, the session's id */
+                        json_t *j = json_loads(req, 0, NULL);
+                        json_t *a = json_pack("{s:i, s:i, s:O, s:i, s:i}", "v", 1, "id", 1, "type",
+                                              json_object_get(j, "type"), "session", 42, "seq", 7);
+                        char *out = json_dumps(a, JSON_COMPACT);
+                        write_frame(fd, out);
+                        free(out);
+                        json_decref(a);
+                        json_decref(j);
                 }
                 free(req);
                 close(fd);
@@ -274,10 +282,10 @@ static double ms_since(const struct timespec *t0) {
         return (t1.tv_sec - t0->tv_sec) * 1e3 + (t1.tv_nsec - t0->tv_nsec) / 1e6;
 }
 
-/* Opens and closes a session of USER through service `svc` with tty and rhost set, capturing
+/* Opens and closes a session of `user` through service `svc` with tty and rhost set, capturing
  * stderr into o->log. Uses libpamtest with expectations that cannot fail, so the real return
  * codes can be checked (and printed) by the caller. */
-static void run_session(const char *svc, struct outcome *o) {
+static void run_session_as(const char *svc, const char *user, struct outcome *o) {
         memset(o, 0, sizeof *o);
         setenv("PAM_TTY", "pts/7", 1);
         setenv("PAM_RHOST", "10.9.8.7", 1);
@@ -296,7 +304,7 @@ static void run_session(const char *svc, struct outcome *o) {
                                            pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS)};
         struct timespec t0;
         clock_gettime(CLOCK_MONOTONIC, &t0);
-        enum pamtest_err perr = run_pamtest(svc, USER, &conv, open_case, NULL);
+        enum pamtest_err perr = run_pamtest(svc, user, &conv, open_case, NULL);
         o->open_ms = ms_since(&t0);
         o->open_rv = open_case[0].op_rv;
         pam_handle_t *ph = open_case[1].case_out.ph;
@@ -321,6 +329,10 @@ static void run_session(const char *svc, struct outcome *o) {
         if (getenv("PW_PAM_VERBOSE"))
                 fprintf(stderr, "--- %s: open=%d close=%d %.1f ms\n%s", svc, o->open_rv,
                         o->close_rv, o->open_ms, o->log);
+}
+
+static void run_session(const char *svc, struct outcome *o) {
+        run_session_as(svc, USER, o);
 }
 
 /* Returns the requests the recording service has seen since the last call, as a JSON array. */
@@ -384,7 +396,7 @@ static void service_hangs_up(void **state) {
 }
 
 static void service_refuses(void **state) {
-        check_fail_open("refuse", "service refused the request");
+        check_fail_open("refuse", "service refused the request: error 6 forbidden: not root");
 }
 
 static void socket_is_a_regular_file(void **state) {
@@ -516,6 +528,20 @@ static void unreadable_sessionid(void **state) {
         json_decref(recs);
 }
 
+/* A user NSS does not know cannot be recorded: logged, and the login goes on. */
+static void unknown_user_fails_open(void **state) {
+        json_decref(take_records());
+        struct outcome o;
+        run_session_as("record", "no-such-user-pw", &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS);
+        assert_int_equal(o.close_rv, PAM_SUCCESS);
+        assert_non_null(strstr(o.log, "session open not recorded (no user to record: user "
+                                      "\"no-such-user-pw\" is unknown to NSS), continuing"));
+        json_t *recs = take_records();
+        assert_int_equal(json_array_size(recs), 0);
+        json_decref(recs);
+}
+
 /* Services in skip= (default: cron, sudo, su, systemd-user) are not recorded at all. */
 static void skipped_services(void **state) {
         json_decref(take_records());
@@ -572,6 +598,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(session_facts_are_sent),
                 cmocka_unit_test(audit_ids_are_sent),
                 cmocka_unit_test(unreadable_sessionid),
+                cmocka_unit_test(unknown_user_fails_open),
                 cmocka_unit_test(skipped_services),
                 cmocka_unit_test(bad_options_are_logged_and_ignored),
         };
