@@ -1,7 +1,7 @@
 #!/bin/sh
 # pam_postwarden.so under pamtester, a real PAM application, with pam_wrapper supplying the
 # service files (LD_PRELOAD works with any binary). Usage:
-#   pam_pamtester.sh MODULE PRELOAD [POSTWARDEND]
+#   pam_pamtester.sh MODULE PRELOAD [POSTWARDEND POLICY]
 # Without a service the session opens and closes (fail open) and says why in the log; with
 # fail=closed pamtester is refused. With POSTWARDEND, a real service on a temporary socket and
 # database records the session, and sqlite3 finds its row with tty, rhost and close time.
@@ -9,6 +9,7 @@ set -eu
 module=$1
 preload=$2
 daemon=${3:-}
+policy=${4:-}
 
 dir=$(mktemp -d /tmp/pw-pamtester-XXXXXX)
 pid=
@@ -56,7 +57,8 @@ if [ -z "$daemon" ]; then
         echo "ok 3 # SKIP no postwardend given"
         exit 0
 fi
-"$daemon" --foreground --socket "$dir/pw.sock" --db "$dir/audit.db" >"$dir/daemon.log" 2>&1 &
+"$daemon" --foreground --socket "$dir/pw.sock" --db "$dir/audit.db" --policy "$policy" \
+        --cache none >"$dir/daemon.log" 2>&1 &
 pid=$!
 i=0
 while [ ! -S "$dir/pw.sock" ]; do
@@ -69,6 +71,6 @@ pamtester_wrapped pw-real nobody open_session close_session >"$dir/out" 2>"$dir/
 grep -q "session open recorded" "$dir/err" || fail "open not recorded: $(cat "$dir/err")"
 grep -q "session close recorded" "$dir/err" || fail "close not recorded: $(cat "$dir/err")"
 row=$(sqlite3 -separator '|' "$dir/audit.db" \
-        "SELECT user, uid, service, tty, rhost, closed_at IS NOT NULL FROM sessions;")
-[ "$row" = "nobody|65534|pw-real|pts/9|192.0.2.7|1" ] || fail "session row: '$row'"
+        "SELECT user, uid, service, tty, rhost, src, closed_us >= opened_us FROM sessions;")
+[ "$row" = "nobody|65534|pw-real|pts/9|192.0.2.7|pam|1" ] || fail "session row: '$row'"
 echo "ok 3 - postwardend recorded the session opened and closed by pamtester"

@@ -23,6 +23,7 @@
 #include <sched.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <grp.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -33,11 +34,19 @@
 #include <jansson.h>
 #include <libpamtest.h>
 
+#include "postwarden/client.h"
+
 #ifndef PW_PAM_MODULE
 #error "PW_PAM_MODULE (path of pam_postwarden.so) must be defined"
 #endif
 #ifndef PW_PRELOAD
 #define PW_PRELOAD "libpam_wrapper.so"
+#endif
+#ifndef PW_POSTWARDEND
+#define PW_POSTWARDEND "" /* the real service, when this build has it */
+#endif
+#ifndef PW_POLICY
+#define PW_POLICY "" /* the policy it loads (policy/default/policy.json) */
 #endif
 #ifndef PW_SANITIZED
 #define PW_SANITIZED 0 /* built with sanitizers: pam_wrapper must not use RTLD_DEEPBIND */
@@ -101,6 +110,8 @@ static void setup_and_reexec(char **argv) {
         snprintf(a, sizeof a, "debug socket=%s/record.sock timeout_ms=1000", dir);
         write_service("record", a);
         write_service("cron", a); /* in the default skip list */
+        snprintf(a, sizeof a, "debug socket=%s/pw.sock timeout_ms=2000", dir);
+        write_service("real", a);
         snprintf(a, sizeof a, "socket=%s/record.sock skip=kiosk,gdm", dir);
         write_service("kiosk", a);
         write_service("login", a);
@@ -135,6 +146,8 @@ struct service {
         enum behaviour behaviour; /* what it does with a connection */
         pid_t pid;                /* the child serving it */
 };
+
+static pid_t daemon_pid; /* the real postwardend, when built */
 
 static struct service services[] = {
         {"silent", SILENT, 0}, {"garbage", GARBAGE, 0}, {"hangup", HANGUP, 0},
@@ -222,6 +235,41 @@ static void serve(int lfd, enum behaviour b) {
         _exit(0);
 }
 
+/* Starts the real postwardend on <dir>/pw.sock with <dir>/audit.db and waits for its socket.
+ * Returns 0, or -1 (with its log on stderr) when it did not come up. */
+static int start_daemon(void) {
+        char sock[128], db[128], log[128];
+        snprintf(sock, sizeof sock, "%s/pw.sock", dir);
+        snprintf(db, sizeof db, "%s/audit.db", dir);
+        snprintf(log, sizeof log, "%s/daemon.log", dir);
+        daemon_pid = fork();
+        if (daemon_pid < 0)
+                return -1;
+        if (daemon_pid == 0) {
+                if (!freopen(log, "w", stderr))
+                        _exit(127);
+                unsetenv("LD_PRELOAD"); /* pam_wrapper is for the PAM side only */
+                execl(PW_POSTWARDEND, PW_POSTWARDEND, "--foreground", "--socket", sock, "--db", db,
+                      "--policy", PW_POLICY, "--cache", "none", (char *)NULL);
+                _exit(127);
+        }
+        struct stat st;
+        for (int i = 0; i < 400 && stat(sock, &st) < 0; i++) {
+                if (waitpid(daemon_pid, NULL, WNOHANG) == daemon_pid) {
+                        daemon_pid = 0;
+                        break;
+                }
+                usleep(25000);
+        }
+        if (stat(sock, &st) == 0)
+                return 0;
+        char cmd[160];
+        snprintf(cmd, sizeof cmd, "cat '%s' >&2", log);
+        if (system(cmd) != 0)
+                fprintf(stderr, "postwardend did not start\n");
+        return -1;
+}
+
 /* Group setup: starts every listening service and makes the regular file. */
 static int start_services(void **state) {
         for (size_t i = 0; i < sizeof services / sizeof *services; i++) {
@@ -239,6 +287,8 @@ static int start_services(void **state) {
                 services[i].pid = pid;
                 close(lfd);
         }
+        if (PW_POSTWARDEND[0] && start_daemon() < 0)
+                return -1;
         char p[128];
         snprintf(p, sizeof p, "%s/regfile.sock", dir);
         FILE *f = fopen(p, "w");
@@ -256,6 +306,10 @@ static int stop_services(void **state) {
                         kill(services[i].pid, SIGKILL);
                         waitpid(services[i].pid, NULL, 0);
                 }
+        }
+        if (daemon_pid > 0) {
+                kill(daemon_pid, SIGTERM);
+                waitpid(daemon_pid, NULL, 0);
         }
         if (!getenv("PW_PAM_KEEP")) {
                 char cmd[128];
@@ -582,6 +636,130 @@ static void bad_options_are_logged_and_ignored(void **state) {
         assert_non_null(strstr(o.log, "not recorded"));
 }
 
+/* Runs `sql` on the real service's database with the sqlite3 CLI; returns its output, trimmed,
+ * in `out`. */
+static void query(const char *sql, char *out, size_t len) {
+        char cmd[1024];
+        snprintf(cmd, sizeof cmd, "sqlite3 -separator '|' '%s/audit.db' \"%s\"", dir, sql);
+        FILE *p = popen(cmd, "r");
+        assert_non_null(p);
+        size_t n = fread(out, 1, len - 1, p);
+        out[n] = '\0';
+        while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+                out[--n] = '\0';
+        assert_int_equal(pclose(p), 0);
+}
+
+/* Open + close through PAM with the real postwardend: the store has the session with the facts
+ * PAM knew, labelled as the PAM module's, and its close time. */
+static void real_service_records_session(void **state) {
+        if (!PW_POSTWARDEND[0])
+                skip();
+        struct outcome o;
+        run_session("real", &o);
+        assert_int_equal(o.open_rv, PAM_SUCCESS);
+        assert_int_equal(o.close_rv, PAM_SUCCESS);
+        assert_non_null(strstr(o.log, "session open recorded (session "));
+        assert_non_null(strstr(o.log, "session close recorded (session "));
+        assert_null(strstr(o.log, "not recorded"));
+
+        char row[512];
+        query("SELECT user, uid, service, tty, rhost, xdg_session_id, src, closed_src, "
+              "closed_us >= opened_us, audit_sessionid IS NULL FROM sessions "
+              "WHERE service = 'real'",
+              row, sizeof row);
+        assert_string_equal(row, "nobody|65534|real|pts/7|10.9.8.7|c42|pam|pam|1|1");
+}
+
+/* The "done when" of issue 9: a session opened through PAM in a process whose audit session id
+ * the test set; a client in that session (running as the session's user) reports the company
+ * account @AcmeCorp; the store ties the account to that session by its audit session id. */
+static void company_account_names_the_session(void **state) {
+        if (!PW_POSTWARDEND[0])
+                skip();
+        int pfd[2];
+        assert_int_equal(pipe(pfd), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+                close(pfd[0]);
+                int fd = open("/proc/self/loginuid", O_WRONLY);
+                if (fd < 0 || write(fd, "65534", 5) != 5)
+                        _exit(77);
+                close(fd);
+                char sid[32] = "";
+                FILE *f = fopen("/proc/self/sessionid", "r");
+                if (!f || !fgets(sid, sizeof sid, f))
+                        _exit(3);
+                fclose(f);
+                if (write(pfd[1], sid, strlen(sid)) < 0)
+                        _exit(3);
+
+                setenv("PAM_TTY", "pts/8", 1);
+                setenv("PAM_RHOST", "10.9.8.6", 1);
+                struct pamtest_conv_data conv = {0};
+                struct pam_testcase tc[] = {pam_test(PAMTEST_OPEN_SESSION, PAM_SUCCESS),
+                                            pam_test(PAMTEST_KEEPHANDLE, PAM_SUCCESS)};
+                if (run_pamtest("real", USER, &conv, tc, NULL) != PAMTEST_ERR_OK)
+                        _exit(4);
+                pam_handle_t *ph = tc[1].case_out.ph;
+
+                /* The browser's side: a process of the user in the same audit session. */
+                pid_t host = fork();
+                if (host == 0) {
+                        if (setgroups(0, NULL) < 0 || setresgid(65534, 65534, 65534) < 0 ||
+                            setresuid(65534, 65534, 65534) < 0)
+                                _exit(5);
+                        char sock[128];
+                        snprintf(sock, sizeof sock, "%s/pw.sock", dir);
+                        struct pw_client *c = NULL;
+                        json_t *reply = NULL;
+                        json_t *req =
+                                json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "v", 1, "id", 1,
+                                          "type", "account", "site", "x.com", "handle", "@AcmeCorp",
+                                          "stable_id", "1234567890", "detected_by", "dom");
+                        if (pw_client_connect(sock, 2000, &c) < 0 ||
+                            pw_client_request(c, req, 2000, &reply) < 0)
+                                _exit(6);
+                        const char *type = json_string_value(json_object_get(reply, "type"));
+                        if (!type || strcmp(type, "account") != 0) {
+                                char *dump = json_dumps(reply, 0);
+                                fprintf(stderr, "account reply: %s\n", dump ? dump : "?");
+                                _exit(7);
+                        }
+                        _exit(0);
+                }
+                int st;
+                waitpid(host, &st, 0);
+                int rc = pam_close_session(ph, 0);
+                pam_end(ph, rc);
+                _exit(WIFEXITED(st) && WEXITSTATUS(st) == 0 && rc == PAM_SUCCESS
+                              ? 0
+                              : (WIFEXITED(st) ? 10 + WEXITSTATUS(st) : 9));
+        }
+        close(pfd[1]);
+        char sid[32] = "";
+        ssize_t n = read(pfd[0], sid, sizeof sid - 1);
+        close(pfd[0]);
+        int status;
+        waitpid(pid, &status, 0);
+        assert_true(WIFEXITED(status));
+        if (WEXITSTATUS(status) == 77)
+                skip(); /* cannot set a loginuid here */
+        assert_int_equal(WEXITSTATUS(status), 0);
+        assert_true(n > 0);
+        sid[n] = '\0';
+        sid[strcspn(sid, "\n")] = '\0';
+
+        char row[512], want[512];
+        query("SELECT s.user, s.audit_sessionid, s.tty, a.handle, a.company, l.rule "
+              "FROM session_accounts l JOIN sessions s ON s.id = l.session_id "
+              "JOIN accounts a ON a.id = l.account_id WHERE a.handle = '@AcmeCorp'",
+              row, sizeof row);
+        snprintf(want, sizeof want, "nobody|%s|pts/8|@AcmeCorp|1|1", sid);
+        assert_string_equal(row, want);
+}
+
 int main(int argc, char **argv) {
         const char *d = getenv("PW_PAM_TEST_DIR");
         if (!d || !getenv("PAM_WRAPPER_SERVICE_DIR"))
@@ -601,6 +779,8 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(unknown_user_fails_open),
                 cmocka_unit_test(skipped_services),
                 cmocka_unit_test(bad_options_are_logged_and_ignored),
+                cmocka_unit_test(real_service_records_session),
+                cmocka_unit_test(company_account_names_the_session),
         };
         return cmocka_run_group_tests_name("pam_session", tests, start_services, stop_services);
 }
