@@ -14,7 +14,10 @@ policy=${4:-}
 dir=$(mktemp -d /tmp/pw-pamtester-XXXXXX)
 pid=
 cleanup() {
-        [ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+        if [ -n "$pid" ]; then
+                kill "$pid" 2>/dev/null || :
+                wait "$pid" 2>/dev/null || : # its status is SIGTERM's, not ours
+        fi
         rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM

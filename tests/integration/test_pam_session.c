@@ -81,7 +81,7 @@ static void write_service(const char *name, const char *args) {
 /* Writes every service file, then re-executes the test under pam_wrapper. */
 static void setup_and_reexec(char **argv) {
         snprintf(dir, sizeof dir, "/tmp/pw-pam-XXXXXX");
-        if (!mkdtemp(dir)) {
+        if (!mkdtemp(dir) || chmod(dir, 0755) < 0) { /* the "host" client runs as nobody */
                 perror("mkdtemp");
                 exit(1);
         }
