@@ -1,15 +1,19 @@
 /* bench_pam: the time pam_postwarden.so adds to a login.
  *
  * Runs N open_session + close_session pairs through real libpam (under pam_wrapper, which this
- * program preloads by re-executing itself) for each scenario, and prints p50/p99/max of a pair:
+ * program preloads by re-executing itself) for each scenario, and prints p50/p99/max of the open
+ * alone (what a login waits for) and of the open+close pair:
  *   baseline  pam_permit.so alone (the peer every other line is compared with)
  *   up        the module as shipped (session optional) with a real postwardend answering
  *   absent    the module, no service at the socket
  *   hung      the module, a service that accepts and never answers (timeout_ms=250, 50):
  *             a pair is two calls, each bounded by the timeout
  *
- * Usage: bench_pam [-n PAIRS] [-d POSTWARDEND] [-s SOCKET]
- *   -d starts `POSTWARDEND --foreground --socket DIR/pw.sock --db DIR/audit.db` for "up";
+ * Usage: bench_pam [-n PAIRS] [-d POSTWARDEND [-p POLICY]] [-s SOCKET] [-t TMPDIR]
+ *   -d starts `POSTWARDEND --foreground --socket DIR/pw.sock --db DIR/audit.db --policy POLICY
+ *   --cache none` for "up" (the database is a real file in /tmp, synchronous=FULL);
+ *   -t puts the scratch directory (and so the database) under TMPDIR (default /tmp; /dev/shm
+ *   separates the module's cost from the disk's fsync).
  *   -s uses a service already listening on SOCKET. Run as root: the service accepts session
  *   messages from uid 0 only. Without -d or -s the "up" line is skipped. */
 #include <errno.h>
@@ -64,12 +68,20 @@ static double now_us(void) {
         return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
 }
 
-/* Runs `pairs` open+close pairs through service `svc`; prints a line and returns p50 (µs). */
-static double run(const char *label, const char *svc, int pairs, double base_p50) {
-        double *t = calloc((size_t)pairs, sizeof *t);
+/* p-th quantile of sorted t[0..n). */
+static double quantile(const double *t, int n, double p) {
+        int i = (int)(n * p);
+        return t[i < n ? i : n - 1];
+}
+
+/* Runs `pairs` open+close pairs through service `svc` and prints two lines: the open alone
+ * (what a login waits for) and the whole pair, each with p50/p99/max and what it adds to the
+ * baseline's p50. Returns the p50s of the open and the pair (µs) in base[0..1]. */
+static void run(const char *label, const char *svc, int pairs, const double *base, double *ret) {
+        double *to = calloc((size_t)pairs, sizeof *to), *tp = calloc((size_t)pairs, sizeof *tp);
         struct pam_conv conv = {no_conv, NULL};
         int failures = 0;
-        if (!t)
+        if (!to || !tp)
                 exit(1);
         for (int i = 0; i < pairs; i++) {
                 pam_handle_t *ph = NULL;
@@ -81,22 +93,29 @@ static double run(const char *label, const char *svc, int pairs, double base_p50
                 pam_set_item(ph, PAM_TTY, "pts/1");
                 pam_set_item(ph, PAM_RHOST, "192.0.2.1");
                 int r = pam_open_session(ph, 0);
+                to[i] = now_us() - t0;
                 int c = pam_close_session(ph, 0);
                 pam_end(ph, r);
-                t[i] = now_us() - t0;
+                tp[i] = now_us() - t0;
                 failures += r != PAM_SUCCESS || c != PAM_SUCCESS;
         }
-        qsort(t, (size_t)pairs, sizeof *t, cmp_double);
-        double p50 = t[pairs / 2],
-               p99 = t[(int)(pairs * 0.99) < pairs ? (int)(pairs * 0.99) : pairs - 1];
-        printf("%-10s pairs=%-5d p50=%9.1f us  p99=%9.1f us  max=%9.1f us", label, pairs, p50, p99,
-               t[pairs - 1]);
-        if (base_p50 > 0)
-                printf("  added p50=%8.1f us (x%.1f)", p50 - base_p50, p50 / base_p50);
-        printf("%s\n", failures ? "  FAILED SESSIONS" : "");
+        qsort(to, (size_t)pairs, sizeof *to, cmp_double);
+        qsort(tp, (size_t)pairs, sizeof *tp, cmp_double);
+        const char *what[2] = {"open", "pair"};
+        double *t[2] = {to, tp};
+        for (int k = 0; k < 2; k++) {
+                double p50 = quantile(t[k], pairs, 0.5), p99 = quantile(t[k], pairs, 0.99);
+                printf("%-8s %s n=%-5d p50=%9.1f us  p99=%9.1f us  max=%9.1f us", label, what[k],
+                       pairs, p50, p99, t[k][pairs - 1]);
+                if (base)
+                        printf("  added p50=%9.1f us  p99=%9.1f us", p50 - base[k], p99 - base[k]);
+                printf("%s\n", failures ? "  FAILED SESSIONS" : "");
+                if (ret)
+                        ret[k] = p50;
+        }
         fflush(stdout);
-        free(t);
-        return p50;
+        free(to);
+        free(tp);
 }
 
 /* Starts a listener on `path` that accepts and never answers; returns its pid. */
@@ -122,7 +141,8 @@ static pid_t start_hung(const char *path) {
 }
 
 /* Starts postwardend on dir/pw.sock and waits for its socket; returns its pid. */
-static pid_t start_daemon(const char *daemon, const char *dir, char *sock, size_t sock_len) {
+static pid_t start_daemon(const char *daemon, const char *policy, const char *dir, char *sock,
+                          size_t sock_len) {
         char db[256], log[256];
         snprintf(sock, sock_len, "%s/pw.sock", dir);
         snprintf(db, sizeof db, "%s/audit.db", dir);
@@ -132,7 +152,8 @@ static pid_t start_daemon(const char *daemon, const char *dir, char *sock, size_
                 if (!freopen(log, "w", stderr))
                         _exit(127);
                 unsetenv("LD_PRELOAD"); /* the service does not need pam_wrapper */
-                execl(daemon, daemon, "--foreground", "--socket", sock, "--db", db, (char *)NULL);
+                execl(daemon, daemon, "--foreground", "--socket", sock, "--db", db, "--policy",
+                      policy, "--cache", "none", (char *)NULL);
                 _exit(127);
         }
         struct stat st;
@@ -147,17 +168,24 @@ static pid_t start_daemon(const char *daemon, const char *dir, char *sock, size_
 
 int main(int argc, char **argv) {
         int pairs = 1000;
-        const char *daemon = NULL, *socket_path = NULL;
+        const char *daemon = NULL, *socket_path = NULL, *policy = "/etc/postwarden/policy.json";
         int opt;
-        while ((opt = getopt(argc, argv, "n:d:s:")) != -1) {
+        const char *tmp = "/tmp";
+        while ((opt = getopt(argc, argv, "n:d:p:s:t:")) != -1) {
                 if (opt == 'n')
                         pairs = atoi(optarg);
                 else if (opt == 'd')
                         daemon = optarg;
+                else if (opt == 'p')
+                        policy = optarg;
+                else if (opt == 't')
+                        tmp = optarg;
                 else if (opt == 's')
                         socket_path = optarg;
                 else {
-                        fprintf(stderr, "usage: %s [-n PAIRS] [-d POSTWARDEND] [-s SOCKET]\n",
+                        fprintf(stderr,
+                                "usage: %s [-n PAIRS] [-d POSTWARDEND [-p POLICY]] [-s SOCKET] [-t "
+                                "TMPDIR]\n",
                                 argv[0]);
                         return 2;
                 }
@@ -167,8 +195,9 @@ int main(int argc, char **argv) {
 
         const char *dir = getenv("PW_BENCH_DIR");
         if (!dir || !getenv("PAM_WRAPPER_SERVICE_DIR")) {
-                static char d[] = "/tmp/pw-bench-pam-XXXXXX";
+                static char d[200];
                 char p[256], a[512];
+                snprintf(d, sizeof d, "%s/pw-bench-pam-XXXXXX", tmp);
                 if (!mkdtemp(d)) {
                         perror("mkdtemp");
                         return 1;
@@ -202,19 +231,20 @@ int main(int argc, char **argv) {
         snprintf(hung, sizeof hung, "%s/hung.sock", dir);
         hpid = start_hung(hung);
         if (daemon)
-                dpid = start_daemon(daemon, dir, sock, sizeof sock);
+                dpid = start_daemon(daemon, policy, dir, sock, sizeof sock);
 
         printf("bench_pam: %d open+close pairs per line, through libpam under pam_wrapper\n",
                pairs);
-        double base = run("baseline", "baseline", pairs, 0);
+        double base[2];
+        run("baseline", "baseline", pairs, NULL, base);
         if (daemon || socket_path)
-                run("up", "up", pairs, base);
+                run("up", "up", pairs, base, NULL);
         else
-                printf("up         skipped (no -d POSTWARDEND or -s SOCKET)\n");
-        run("absent", "absent", pairs, base);
+                printf("up       skipped (no -d POSTWARDEND or -s SOCKET)\n");
+        run("absent", "absent", pairs, base, NULL);
         int slow = pairs / 50 > 10 ? pairs / 50 : 10;
-        run("hung250", "hung250", slow, base);
-        run("hung50", "hung50", slow, base);
+        run("hung250", "hung250", slow, base, NULL);
+        run("hung50", "hung50", slow, base, NULL);
 
         kill(hpid, SIGKILL);
         waitpid(hpid, NULL, 0);
