@@ -754,9 +754,13 @@ static void company_account_names_the_session(void **state) {
                                 json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:s}", "v", 1, "id", 1,
                                           "type", "account", "site", "x.com", "handle", "@AcmeCorp",
                                           "stable_id", "1234567890", "detected_by", "dom");
-                        if (pw_client_connect(sock, 2000, &c) < 0 ||
-                            pw_client_request(c, req, 2000, &reply) < 0)
+                        int r = pw_client_connect(sock, 2000, &c);
+                        if (r >= 0)
+                                r = pw_client_request(c, req, 2000, &reply);
+                        if (r < 0) {
+                                fprintf(stderr, "account: %s\n", strerror(-r));
                                 _exit(6);
+                        }
                         const char *type = json_string_value(json_object_get(reply, "type"));
                         if (!type || strcmp(type, "account") != 0) {
                                 char *dump = json_dumps(reply, 0);
