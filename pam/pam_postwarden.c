@@ -11,6 +11,7 @@
  * Only the pam_sm_* entry points are exported (pam_postwarden.map). */
 #include <errno.h>
 #include <inttypes.h>
+#include <pwd.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,7 +34,7 @@
 /* The kernel's value for "no audit session" / "loginuid never set" ((u32)-1). */
 #define AUDIT_UNSET 4294967295ULL
 
-/* Where the kernel keeps this process's audit ids; a test build may point elsewhere. */
+/* Where the kernel keeps this process's audit ids. */
 #define PROC_SESSIONID "/proc/self/sessionid"
 #define PROC_LOGINUID  "/proc/self/loginuid"
 
@@ -59,6 +60,7 @@ static int read_audit_id(const char *path, int64_t *ret) {
         FILE *f = fopen(path, "re");
         if (!f)
                 return -errno;
+        errno = 0;
         size_t n = fread(buf, 1, sizeof(buf) - 1, f);
         int bad = ferror(f) ? (errno ? -errno : -EIO) : 0;
         fclose(f);
@@ -87,10 +89,11 @@ static const char *string_item(pam_handle_t *pamh, int type) {
 }
 
 /* Fills *ret from PAM and /proc. Missing optional facts become NULL / -1 and, where an admin
- * should know, a log line. Returns 0, or -ESRCH when there is no user to record (PAM_USER
- * unset or unknown to NSS), saying which in `detail`; *ret is untouched on failure. */
-static int collect(pam_handle_t *pamh, const struct pw_pam_args *args, struct session_facts *ret,
-                   char *detail, size_t detail_len) {
+ * should know, a log line (on open only: once per session is enough). Returns 0, or -ESRCH when
+ * there is no user to record (PAM_USER unset or unknown to NSS), saying which in `detail`; *ret is
+ * untouched on failure. */
+static int collect(pam_handle_t *pamh, const struct pw_pam_args *args, bool opening,
+                   struct session_facts *ret, char *detail, size_t detail_len) {
         struct session_facts f = {.audit_session = -1, .loginuid = -1};
 
         f.user = string_item(pamh, PAM_USER);
@@ -112,15 +115,15 @@ static int collect(pam_handle_t *pamh, const struct pw_pam_args *args, struct se
                 f.xdg_session_id = NULL;
 
         int r = read_audit_id(PROC_SESSIONID, &f.audit_session);
-        if (r < 0) {
+        if (r < 0 && opening) {
                 errno = -r;
                 pam_syslog(pamh, LOG_WARNING, "cannot read " PROC_SESSIONID ": %m");
         }
         r = read_audit_id(PROC_LOGINUID, &f.loginuid);
-        if (r < 0) {
+        if (r < 0 && opening) {
                 errno = -r;
                 pam_syslog(pamh, LOG_WARNING, "cannot read " PROC_LOGINUID ": %m");
-        } else if (f.loginuid < 0) {
+        } else if (r == 0 && f.loginuid < 0 && opening) {
                 pam_syslog(pamh, LOG_WARNING,
                            "loginuid is not set: pam_loginuid must run before pam_postwarden");
         }
@@ -311,7 +314,7 @@ static int session(pam_handle_t *pamh, int argc, const char **argv, bool opening
 
         char detail[200] = "";
         struct session_facts f;
-        int r = collect(pamh, &args, &f, detail, sizeof detail);
+        int r = collect(pamh, &args, opening, &f, detail, sizeof detail);
         if (r < 0)
                 return not_recorded(pamh, &args, what, r, detail);
 
