@@ -503,6 +503,17 @@ static void session_facts_are_sent(void **state) {
         assert_int_equal(o.open_rv, PAM_SUCCESS);
         assert_int_equal(o.close_rv, PAM_SUCCESS);
         assert_non_null(strstr(o.log, "session open recorded (session 42)"));
+        /* pam_loginuid did not run for this process (unless the test runs inside a login
+         * session): the module must say so, once (on open). */
+        char luid[32] = "";
+        FILE *lf = fopen("/proc/self/loginuid", "r");
+        if (lf && fgets(luid, sizeof luid, lf) && strcmp(luid, "4294967295") == 0) {
+                const char *w = strstr(o.log, "loginuid is not set: pam_loginuid must run before");
+                assert_non_null(w);
+                assert_null(strstr(w + 1, "loginuid is not set"));
+        }
+        if (lf)
+                fclose(lf);
 
         json_t *recs = take_records();
         assert_int_equal(json_array_size(recs), 2);
@@ -552,6 +563,8 @@ static void audit_ids_are_sent(void **state) {
                 close(fd);
                 struct outcome o;
                 run_session("record", &o);
+                if (strstr(o.log, "loginuid is not set"))
+                        _exit(2); /* it is set: no warning */
                 _exit(o.open_rv == PAM_SUCCESS && o.close_rv == PAM_SUCCESS ? 0 : 1);
         }
         int status;
