@@ -124,6 +124,16 @@ static void setup_and_reexec(char **argv) {
         /* Only bad words: the default socket (absent here) and fail=open. */
         write_service("onlybad", "timeout_ms=abc socket= fail=sometimes nonsense");
 
+        /* Non-session entry points: anything but PAM_IGNORE from the module is fatal here. */
+        snprintf(p, sizeof p, "%s/svc/nonsession", dir);
+        f = fopen(p, "w");
+        for (int i = 0; i < 4; i++) {
+                static const char *const types[] = {"auth", "account", "password", "session"};
+                fprintf(f, "%s [ignore=ignore default=die] %s\n", types[i], PW_PAM_MODULE);
+                fprintf(f, "%s required pam_permit.so\n", types[i]);
+        }
+        fclose(f);
+
         setenv("PW_PAM_TEST_DIR", dir, 1);
         setenv("LD_PRELOAD", PW_PRELOAD, 1);
         setenv("PAM_WRAPPER", "1", 1);
@@ -631,6 +641,23 @@ static void unreadable_sessionid(void **state) {
         json_decref(recs);
 }
 
+/* auth, account, setcred and password are not the module's business: PAM_IGNORE. */
+static void other_entry_points_ignore(void **state) {
+        struct pamtest_conv_data conv = {0};
+        struct pam_testcase tc[] = {
+                pam_test(PAMTEST_AUTHENTICATE, PAM_SUCCESS),
+                pam_test(PAMTEST_ACCOUNT, PAM_SUCCESS),
+                pam_test(PAMTEST_SETCRED, PAM_SUCCESS),
+                pam_test(PAMTEST_CHAUTHTOK, PAM_SUCCESS),
+        };
+        enum pamtest_err perr = run_pamtest("nonsession", USER, &conv, tc, NULL);
+        if (perr != PAMTEST_ERR_OK) {
+                const struct pam_testcase *bad = pamtest_failed_case(tc);
+                fail_msg("%s: op %d returned %d", pamtest_strerror(perr),
+                         bad ? (int)bad->pam_operation : -1, bad ? bad->op_rv : 0);
+        }
+}
+
 /* A user NSS does not know cannot be recorded: logged, and the login goes on. */
 static void unknown_user_fails_open(void **state) {
         json_decref(take_records());
@@ -830,6 +857,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(audit_ids_are_sent),
                 cmocka_unit_test(unreadable_sessionid),
                 cmocka_unit_test(unknown_user_fails_open),
+                cmocka_unit_test(other_entry_points_ignore),
                 cmocka_unit_test(skipped_services),
                 cmocka_unit_test(bad_options_are_logged_and_ignored),
                 cmocka_unit_test(real_service_records_session),
