@@ -3,7 +3,7 @@
  * could clash with an application's own (pam_postwarden.map does this; here we prove it).
  *
  * Two views of the same fact: the loader's (dlopen + dlsym), and the file's (every defined
- * global in .dynsym, read with <elf.h>). */
+ * global in .dynsym, read with <elf.h>). A third test reads .symtab for mutable statics. */
 #include <dlfcn.h>
 #include <elf.h>
 #include <fcntl.h>
@@ -86,10 +86,60 @@ static void dynsym_defines_only_entry_points(void **state) {
         assert_int_equal(defined, entry);
 }
 
+/* No mutable statics: the only data objects in writable sections are the C runtime's own. Uses
+ * .symtab, so it needs an unstripped build (skipped otherwise). */
+static void no_writable_data_of_ours(void **state) {
+        static const char *const crt[] = {
+                "completed.0",
+                "__dso_handle",
+                "__TMC_END__",
+                "_DYNAMIC",
+                "_GLOBAL_OFFSET_TABLE_",
+                "__do_global_dtors_aux_fini_array_entry",
+                "__frame_dummy_init_array_entry",
+        };
+        int fd = open(PW_PAM_MODULE, O_RDONLY | O_CLOEXEC);
+        assert_true(fd >= 0);
+        struct stat st;
+        assert_int_equal(fstat(fd, &st), 0);
+        const unsigned char *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+        close(fd);
+        assert_true(m != MAP_FAILED);
+        const Elf64_Ehdr *eh = (const Elf64_Ehdr *)m;
+        const Elf64_Shdr *sh = (const Elf64_Shdr *)(m + eh->e_shoff);
+        int seen_symtab = 0;
+        for (int i = 0; i < eh->e_shnum; i++) {
+                if (sh[i].sh_type != SHT_SYMTAB)
+                        continue;
+                seen_symtab = 1;
+                const char *strtab = (const char *)(m + sh[sh[i].sh_link].sh_offset);
+                const Elf64_Sym *sym = (const Elf64_Sym *)(m + sh[i].sh_offset);
+                for (size_t k = 0; k < sh[i].sh_size / sizeof(Elf64_Sym); k++) {
+                        if (ELF64_ST_TYPE(sym[k].st_info) != STT_OBJECT ||
+                            sym[k].st_shndx == SHN_UNDEF || sym[k].st_shndx >= eh->e_shnum ||
+                            !(sh[sym[k].st_shndx].sh_flags & SHF_WRITE))
+                                continue;
+                        const char *name = strtab + sym[k].st_name;
+                        int ok = 0;
+                        for (size_t c = 0; c < sizeof crt / sizeof *crt; c++)
+                                ok |= strcmp(name, crt[c]) == 0;
+                        /* sanitizer builds add their own instrumentation data */
+                        ok |= strncmp(name, "__asan", 6) == 0 || strncmp(name, "__ubsan", 7) == 0 ||
+                              strncmp(name, "__sancov", 8) == 0 || name[0] == '.';
+                        if (!ok)
+                                fail_msg("writable data object in the module: %s", name);
+                }
+        }
+        munmap((void *)m, (size_t)st.st_size);
+        if (!seen_symtab)
+                skip();
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(loader_sees_only_entry_points),
                 cmocka_unit_test(dynsym_defines_only_entry_points),
+                cmocka_unit_test(no_writable_data_of_ours),
         };
         return cmocka_run_group_tests_name("pam_symbols", tests, NULL, NULL);
 }
