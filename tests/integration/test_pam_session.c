@@ -98,7 +98,7 @@ static void setup_and_reexec(char **argv) {
         fprintf(f, "session required pam_deny.so\n");
         fclose(f);
 
-        static const char *const kinds[] = {"absent", "silent", "garbage",
+        static const char *const kinds[] = {"absent", "silent", "partial", "garbage",
                                             "hangup", "refuse", "regfile"};
         for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++) {
                 snprintf(a, sizeof a, "socket=%s/%s.sock timeout_ms=%d", dir, kinds[i], TIMEOUT_MS);
@@ -149,7 +149,7 @@ static void setup_and_reexec(char **argv) {
 
 /* ---- the services --------------------------------------------------------------------- */
 
-enum behaviour { SILENT, GARBAGE, HANGUP, REFUSE, RECORD };
+enum behaviour { SILENT, PARTIAL, GARBAGE, HANGUP, REFUSE, RECORD };
 
 /* One listening service: a forked child serving a socket in `dir`. */
 struct service {
@@ -161,8 +161,8 @@ struct service {
 static pid_t daemon_pid; /* the real postwardend, when built */
 
 static struct service services[] = {
-        {"silent", SILENT, 0}, {"garbage", GARBAGE, 0}, {"hangup", HANGUP, 0},
-        {"refuse", REFUSE, 0}, {"record", RECORD, 0},
+        {"silent", SILENT, 0}, {"partial", PARTIAL, 0}, {"garbage", GARBAGE, 0},
+        {"hangup", HANGUP, 0}, {"refuse", REFUSE, 0},   {"record", RECORD, 0},
 };
 
 /* Reads exactly n bytes; returns 0, or -1 on EOF or error. */
@@ -217,6 +217,14 @@ static void serve(int lfd, enum behaviour b) {
                 if (b == SILENT)
                         continue; /* held open, never answered */
                 char *req = read_frame(fd);
+                if (b == PARTIAL) { /* a frame header promising 100 bytes, 10 sent, then silence */
+                        static const unsigned char part[] = {0,   0,   0,   100, '{', '"', 'v',
+                                                             '"', ':', '1', ',', '"', 'i', 'd'};
+                        if (write(fd, part, sizeof part) < 0)
+                                break;
+                        free(req);
+                        continue; /* held open */
+                }
                 if (b == GARBAGE) {
                         static const char junk[] = "HTTP/1.0 200 OK\r\n\r\nnot a frame";
                         if (write(fd, junk, sizeof junk - 1) < 0)
@@ -463,6 +471,10 @@ static void service_absent(void **state) {
 
 static void service_never_answers(void **state) {
         check_fail_open("silent", "did not answer in time");
+}
+
+static void service_stalls_mid_answer(void **state) {
+        check_fail_open("partial", "did not answer in time");
 }
 
 static void service_answers_garbage(void **state) {
@@ -849,6 +861,7 @@ int main(int argc, char **argv) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(service_absent),
                 cmocka_unit_test(service_never_answers),
+                cmocka_unit_test(service_stalls_mid_answer),
                 cmocka_unit_test(service_answers_garbage),
                 cmocka_unit_test(service_hangs_up),
                 cmocka_unit_test(service_refuses),
