@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -114,7 +116,7 @@ static void conn_write(struct pw_svc_conn *c, const unsigned char *buf, size_t l
         }
         memcpy(c->out + c->out_len, buf, len);
         c->out_len += len;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
+        struct epoll_event ev = {.events = (c->closing ? 0 : EPOLLIN) | EPOLLOUT, .data.ptr = c};
         epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
 }
 
@@ -487,8 +489,11 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
         bool company = v && v->company_account;
         bool authorised = company && v->authorised;
         bool archive = company && v->mode == PW_MODE_BUSINESS && p->text;
-        if (!archive)
+        if (!archive) {
                 wipe_member(req, "text"); /* never keep a personal draft, not even in memory */
+                m->u.post.text = NULL;
+                m->u.post.text_len = 0;
+        }
         struct pw_svc_item *it = item_new(c, req, m, PW_SVC_ITEM_EVENT);
         if (!it) {
                 pw_verdict_free(v);
@@ -550,6 +555,7 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
                 .findings = it->findings,
                 .n_findings = p->n_findings,
                 .flags = svc->cfg.keep_personal_findings ? PW_AUDIT_KEEP_PERSONAL_FINDINGS : 0,
+                .verdict_src = PW_AUDIT_SRC_CLIENT, /* the extension's verdict, relayed */
         };
         it->reply_extra =
                 json_pack("{s:b, s:b, s:s, s:o}", "company", company, "archived", archive, "kind",
@@ -693,8 +699,13 @@ static void conn_read(struct pw_svc_conn *c) {
                                            (int)c->peer.pid, text);
                                 send_err(c, NULL, PW_SVC_E_TOO_LARGE, text);
                                 c->closing = true;
-                                if (c->fd >= 0 && c->out_len == c->out_off)
+                                if (c->fd >= 0 && c->out_len == c->out_off) {
                                         conn_close(c, "bad frame length");
+                                } else if (c->fd >= 0) {
+                                        /* Read no more (it would wake us forever): flush, close. */
+                                        struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
+                                        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+                                }
                                 return;
                         }
                         c->body = malloc(len);
@@ -860,6 +871,45 @@ static void *loop_main(void *arg) {
 
 /* ---- the service ---------------------------------------------------------------------------- */
 
+/* Whether a change to `name` in the policy's directory may change the policy: not the files a
+ * database or a log next to it (as in tests) keeps changing. */
+static bool is_policy_file(const char *name) {
+        static const char *const skip[] = {"-wal",  "-shm",      "-journal", ".db", ".log",
+                                           ".sock", ".hmac-key", "~",        ".swp"};
+        size_t n = strlen(name);
+        if (name[0] == '.' && n > 1 && name[1] != '.')
+                return false; /* editors' hidden temp files; the rename into place counts */
+        for (size_t i = 0; i < sizeof skip / sizeof *skip; i++) {
+                size_t k = strlen(skip[i]);
+                if (n >= k && !strcmp(name + n - k, skip[i]))
+                        return false;
+        }
+        return true;
+}
+
+/* An inotify fd on the policy file's directory (files written or moved in), or -1. */
+static int watch_policy_dir(struct pw_svc *svc) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", svc->cfg.policy_path);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+                snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+                dir[1] = '\0';
+        else
+                *slash = '\0';
+        int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE) < 0) {
+                pw_svc_log(LOG_WARNING, "cannot watch %s for policy changes: %s", dir,
+                           strerror(errno));
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
 int pw_svc_run(struct pw_svc *svc) {
         int nl = svc->cfg.threads;
         struct pw_svc_loop *loops = calloc((size_t)nl, sizeof *loops);
@@ -870,7 +920,7 @@ int pw_svc_run(struct pw_svc *svc) {
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
-        pthread_sigmask(SIG_BLOCK, &mask, NULL); /* threads created below inherit it */
+        pthread_sigmask(SIG_BLOCK, &mask, NULL); /* main() blocked them before the writer started */
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
         int r = 0, started = 0;
         for (int i = 0; i < nl; i++)
@@ -902,7 +952,37 @@ int pw_svc_run(struct pw_svc *svc) {
                 pw_svc_log(LOG_NOTICE, "postwardend %s ready: %d loops, writer thread, policy %s",
                            POSTWARDEN_VERSION, nl,
                            svc->policy.p ? pw_policy_id(svc->policy.p) : "(none)");
+        /* The policy's directory is watched too: a policy (or term list) written or moved into
+         * place is reloaded 300 ms after the last change, as on SIGHUP. */
+        int ifd = watch_policy_dir(svc);
+        bool reload_due = false;
         while (r == 0 && !svc->stop) {
+                struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
+                                       {.fd = ifd, .events = POLLIN}};
+                int pr = poll(pf, ifd >= 0 ? 2 : 1, reload_due ? 300 : -1);
+                if (pr < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                if (pr == 0 && reload_due) {
+                        reload_due = false;
+                        pw_svc_log(LOG_NOTICE, "the policy directory changed: reloading");
+                        pw_svc_policy_reload(svc);
+                        continue;
+                }
+                if (pr > 0 && ifd >= 0 && (pf[1].revents & POLLIN)) {
+                        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+                        ssize_t len;
+                        while ((len = read(ifd, buf, sizeof buf)) > 0)
+                                for (char *q = buf; q < buf + len;) {
+                                        const struct inotify_event *e = (const void *)q;
+                                        if (e->len && is_policy_file(e->name))
+                                                reload_due = true;
+                                        q += sizeof *e + e->len;
+                                }
+                }
+                if (pr <= 0 || !(pf[0].revents & POLLIN))
+                        continue;
                 struct signalfd_siginfo si;
                 ssize_t n = read(sfd, &si, sizeof si);
                 if (n != sizeof si) {
@@ -919,6 +999,8 @@ int pw_svc_run(struct pw_svc *svc) {
                         svc->stop = 1;
                 }
         }
+        if (ifd >= 0)
+                close(ifd);
         svc->stop = 1;
         for (int i = 0; i < started; i++)
                 pthread_join(loops[i].thread, NULL);

@@ -14,8 +14,22 @@ if(_pw_policy_sources MATCHES "detect[^/]*\\.c")
   target_compile_definitions(postwarden-policy PRIVATE PW_HAVE_DETECTORS=1)
 endif()
 
-# Until the normaliser (normalize.cmake) is in the tree, a byte-for-byte stand-in keeps the
-# engine buildable and testable; it goes away by itself once normalize.c is listed.
-if(NOT _pw_policy_sources MATCHES "normalize\\.c")
-  target_sources(postwarden-policy PRIVATE ${_pw_engine}/normalize_fallback.c)
+pw_unit_test(policy_load LIBS postwarden-policy)
+pw_unit_test(policy_check LIBS postwarden-policy)
+
+pw_fuzz_target(policy_load SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_load.c
+               LIBS postwarden-policy)
+pw_fuzz_target(policy_check SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_check.c
+               LIBS postwarden-policy)
+
+# libFuzzer needs coverage feedback from the library, not only from the target's own file.
+if(POSTWARDEN_FUZZ)
+  target_compile_options(postwarden-policy PRIVATE -fsanitize=fuzzer-no-link)
 endif()
+
+# The shipped example policy and its manual page.
+install(FILES default/policy.json default/code-names.txt default/clients.txt
+              default/harassment.txt
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/postwarden/default-policy)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/postwarden-policy.5
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)

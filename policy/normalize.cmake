@@ -1,1 +1,12 @@
 # policy/normalize.cmake: sources and tests of this part of libpostwarden-policy.
+# normalize.c: NFKC_Casefold + skeleton views of a text with an exact offset map (normalize.h).
+target_sources(postwarden-policy PRIVATE normalize.c)
+pw_unit_test(normalize LIBS postwarden-policy PkgConfig::ICU)
+pw_fuzz_target(normalize SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_normalize.c
+               LIBS postwarden-policy PkgConfig::ICU RUNS 50000)
+target_include_directories(test_normalize PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+target_include_directories(fuzz_normalize PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+if(POSTWARDEN_FUZZ)
+  # Coverage feedback for the fuzzer inside normalize.c itself, not only in the harness.
+  set_source_files_properties(normalize.c PROPERTIES COMPILE_OPTIONS -fsanitize=fuzzer-no-link)
+endif()

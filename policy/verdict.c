@@ -337,7 +337,8 @@ static int eval_rule(const struct pw_policy *p, size_t ri, const struct pw_worke
             (e = owner_spans(w, idx << 2 | PW_OWN_REGEX, c)) < 0)
                 return e;
         /* terms and regexes of one rule that overlap are one finding */
-        qsort(c->v, c->n, sizeof *c->v, cmp_cand);
+        if (c->n > 1)
+                qsort(c->v, c->n, sizeof *c->v, cmp_cand);
         size_t u = 0;
         for (size_t i = 0; i < c->n; i++) {
                 if (u && c->v[i].span.byte_start < c->v[u - 1].span.byte_end) {
@@ -405,6 +406,8 @@ static int eval_rule(const struct pw_policy *p, size_t ri, const struct pw_worke
                 f->overridable = r->overridable;
                 f->span = c->v[i].span;
                 if (d) {
+                        /* the detector's category (e.g. "iban") says more than the rule's */
+                        f->category = d->category ? d->category : r->category;
                         f->detector = d->detector;
                         f->confidence = d->confidence;
                         copy_utf8(d->excerpt, f->excerpt, sizeof f->excerpt);
@@ -499,7 +502,8 @@ int pw_policy_check(const struct pw_policy *p, const struct pw_check_input *in,
         if (r == 0)
                 r = detect(p, in, &ds);
         if (r == 0) {
-                qsort(w->hits, w->n_hits, sizeof *w->hits, cmp_hit);
+                if (w->n_hits > 1)
+                        qsort(w->hits, w->n_hits, sizeof *w->hits, cmp_hit);
                 for (size_t i = 0; r == 0 && i < p->n_rules; i++)
                         if (p->rules[i].modes & modes)
                                 r = eval_rule(p, i, w, &ds, in->text, b, &c, &aux);

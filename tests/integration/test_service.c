@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <grp.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -498,8 +499,62 @@ static void broken_policy_on_reload_keeps_the_old_one(void **state) {
         assert_string_not_equal(policy_id(s), before);
 }
 
+static void a_policy_moved_into_place_is_reloaded_without_a_signal(void **state) {
+        struct svc *s = *state;
+        char before[80], tmp[160];
+        snprintf(before, sizeof before, "%s", policy_id(s));
+        snprintf(tmp, sizeof tmp, "%s/.policy.json.new", s->dir);
+        harness_write_file(tmp, "{\"version\": 1, \"rules\": [{\"id\": \"r3\", \"match\": "
+                                "{\"terms\": [\"Kestrel\"]}, \"action\": \"block\", "
+                                "\"message\": \"no\"}]}");
+        assert_int_equal(rename(tmp, s->policy), 0);
+        for (int i = 0; i < 150 && !strcmp(policy_id(s), before); i++)
+                usleep(20000);
+        assert_string_not_equal(policy_id(s), before);
+        assert_true(harness_file_has(s->log, "the policy directory changed"));
+}
+
+/* ---- socket activation ---------------------------------------------------------------------- */
+
+static void socket_activation_uses_the_passed_socket(void **state) {
+        struct svc s;
+        svc_init(&s, NULL);
+        int l = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", s.sock);
+        assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+        assert_int_equal(listen(l, 16), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int fd = open(s.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                dup2(fd, 2);
+                dup2(l, 3);
+                char p[32];
+                snprintf(p, sizeof p, "%d", (int)getpid());
+                setenv("LISTEN_PID", p, 1);
+                setenv("LISTEN_FDS", "1", 1);
+                /* --socket names a path that cannot be bound: the passed socket must be used. */
+                execl(harness_bin(), harness_bin(), "--foreground", "--socket",
+                      "/nonexistent/dir/pw.sock", "--db", s.db, "--policy", s.policy, "--cache",
+                      "none", (char *)NULL);
+                _exit(127);
+        }
+        close(l);
+        s.pid = pid;
+        json_t *rep = NULL;
+        for (int i = 0; i < 100 && !rep; i++) {
+                rep = svc_call(&s, msg_hello(1), NULL);
+                if (!rep)
+                        usleep(20000);
+        }
+        assert_int_equal(reply_code(rep), 0);
+        json_decref(rep);
+        svc_cleanup(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(socket_activation_uses_the_passed_socket),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
                 T(hello_names_the_peer_from_the_kernel),
                 T(malformed_json_is_answered_and_the_connection_survives),
@@ -515,6 +570,7 @@ int main(void) {
                 T(session_close_closes),
                 T(personal_draft_text_is_never_written),
                 T(broken_policy_on_reload_keeps_the_old_one),
+                T(a_policy_moved_into_place_is_reloaded_without_a_signal),
 #undef T
         };
         if (getuid() != 0) {
