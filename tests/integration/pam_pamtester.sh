@@ -30,9 +30,12 @@ printf 'session required %s socket=%s/absent.sock timeout_ms=100 fail=closed\n' 
 printf 'session required %s debug socket=%s/pw.sock timeout_ms=2000\n' "$module" "$dir" \
         >"$dir/svc/pw-real"
 
+# Deep binding off (for sanitizer builds): pam_wrapper 1.1.4 (Debian 12) reads the variable under
+# uid_wrapper's name, so both are set.
 pamtester_wrapped() {
         LD_PRELOAD=$preload PAM_WRAPPER=1 PAM_WRAPPER_SERVICE_DIR=$dir/svc \
                 PAM_WRAPPER_DEBUGLEVEL=2 PAM_WRAPPER_DISABLE_DEEPBIND=1 \
+                UID_WRAPPER_DISABLE_DEEPBIND=1 \
                 pamtester -I tty=pts/9 -I rhost=192.0.2.7 "$@"
 }
 fail() {

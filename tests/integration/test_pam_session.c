@@ -140,8 +140,12 @@ static void setup_and_reexec(char **argv) {
         snprintf(p, sizeof p, "%s/svc", dir);
         setenv("PAM_WRAPPER_SERVICE_DIR", p, 1);
         setenv("PAM_WRAPPER_DEBUGLEVEL", "2", 1); /* pam_syslog → stderr */
-        if (PW_SANITIZED)
+        if (PW_SANITIZED) {
                 setenv("PAM_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+                /* pam_wrapper 1.1.4 (Debian 12) reads this name instead, a copy from
+                 * uid_wrapper; clang's ASan refuses RTLD_DEEPBIND outright. */
+                setenv("UID_WRAPPER_DISABLE_DEEPBIND", "1", 1);
+        }
         execv("/proc/self/exe", argv);
         perror("execv");
         exit(1);

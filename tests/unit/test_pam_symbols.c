@@ -18,6 +18,9 @@
 
 #include <cmocka.h>
 
+#ifndef PW_SANITIZED
+#define PW_SANITIZED 0
+#endif
 #ifndef PW_PAM_MODULE
 #error "PW_PAM_MODULE (path of pam_postwarden.so) must be defined"
 #endif
@@ -89,6 +92,8 @@ static void dynsym_defines_only_entry_points(void **state) {
 /* No mutable statics: the only data objects in writable sections are the C runtime's own. Uses
  * .symtab, so it needs an unstripped build (skipped otherwise). */
 static void no_writable_data_of_ours(void **state) {
+        if (PW_SANITIZED)
+                skip(); /* instrumentation adds writable metadata and moves constants */
         static const char *const crt[] = {
                 "completed.0",
                 "__dso_handle",
@@ -123,9 +128,6 @@ static void no_writable_data_of_ours(void **state) {
                         int ok = 0;
                         for (size_t c = 0; c < sizeof crt / sizeof *crt; c++)
                                 ok |= strcmp(name, crt[c]) == 0;
-                        /* sanitizer builds add their own instrumentation data */
-                        ok |= strncmp(name, "__asan", 6) == 0 || strncmp(name, "__ubsan", 7) == 0 ||
-                              strncmp(name, "__sancov", 8) == 0 || name[0] == '.';
                         if (!ok)
                                 fail_msg("writable data object in the module: %s", name);
                 }
