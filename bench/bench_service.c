@@ -232,6 +232,21 @@ static void bench_audit(const char *bin, const char *policy, int n_clients, int 
         for (int i = 0; i < n_clients; i++)
                 pthread_join(th[i], NULL);
         double secs = (double)(now_ns() - t0) / 1e9;
+        /* The writer's own count of transactions: how well commits were grouped. */
+        double per_batch = 0;
+        struct pw_client *sc = NULL;
+        if (pw_client_connect(sock, 1000, &sc) == 0) {
+                json_t *req = json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "status"),
+                       *rep = NULL;
+                if (pw_client_request(sc, req, 5000, &rep) == 0) {
+                        json_int_t b = json_integer_value(json_object_get(rep, "batches"));
+                        json_int_t e = json_integer_value(json_object_get(rep, "committed"));
+                        per_batch = b > 0 ? (double)e / (double)b : 0;
+                }
+                json_decref(req);
+                json_decref(rep);
+                pw_client_free(sc);
+        }
         kill(svc_pid, SIGTERM);
         struct rusage ru = {0};
         wait4(svc_pid, NULL, 0, &ru);
@@ -277,8 +292,8 @@ static void bench_audit(const char *bin, const char *policy, int n_clients, int 
                window > 1 ? " (pipelined raw frames)" : " (client library)");
         printf("  acknowledged %zu in %.2f s = %.0f events/s; errors %zu\n", total, secs,
                (double)total / secs, errors);
-        printf("  service CPU %.2f s (%.1f us per event)\n", svc_cpu,
-               total ? svc_cpu * 1e6 / (double)total : 0.0);
+        printf("  service CPU %.2f s (%.1f us per event); %.1f events per transaction\n", svc_cpu,
+               total ? svc_cpu * 1e6 / (double)total : 0.0, per_batch);
         printf("  ack latency p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
                (double)quantile(lat, total, 0.50) / 1e6, (double)quantile(lat, total, 0.99) / 1e6,
                total ? (double)lat[total - 1] / 1e6 : 0.0);

@@ -189,6 +189,47 @@ static void pipelined_requests_are_all_answered(void **state) {
         close(fd);
 }
 
+static void a_one_mebibyte_check_is_answered(void **state) {
+        struct svc *s = *state;
+        size_t n = 1024 * 1024 - 64;
+        char *text = malloc(n + 1);
+        memset(text, 'a', n);
+        memcpy(text + n / 2, " Project Falcon ", 16);
+        text[n] = '\0';
+        json_t *rep = svc_call(
+                s,
+                json_pack("{s:i, s:i, s:s, s:s}", "v", 1, "id", 1, "type", "check", "text", text),
+                NULL);
+        free(text);
+        assert_int_equal(reply_code(rep), 0);
+        assert_string_equal(
+                json_string_value(json_object_get(json_object_get(rep, "verdict"), "action")),
+                "block");
+        json_decref(rep);
+}
+
+#define MANY 200
+
+static void many_clients_at_once_are_all_answered(void **state) {
+        struct svc *s = *state;
+        static int fds[MANY];
+        for (int i = 0; i < MANY; i++) {
+                fds[i] = raw_connect(s);
+                assert_true(fds[i] >= 0);
+        }
+        char buf[64];
+        for (int i = 0; i < MANY; i++) {
+                int n = snprintf(buf, sizeof buf, "{\"v\":1,\"id\":%d,\"type\":\"hello\"}", i);
+                assert_int_equal(raw_send(fds[i], buf, (uint32_t)n), 0);
+        }
+        for (int i = 0; i < MANY; i++) {
+                json_t *rep = raw_recv(fds[i]);
+                assert_int_equal(json_integer_value(json_object_get(rep, "id")), i);
+                json_decref(rep);
+                close(fds[i]);
+        }
+}
+
 /* ---- identity and privilege ----------------------------------------------------------------- */
 
 /* Runs `fn` in a child as uid/gid `uid`; returns its exit status (0 = all asserts held). */
@@ -563,6 +604,8 @@ int main(void) {
                 T(truncated_frames_do_not_hold_the_service),
                 T(a_silent_client_holds_up_nobody_and_is_dropped),
                 T(pipelined_requests_are_all_answered),
+                T(a_one_mebibyte_check_is_answered),
+                T(many_clients_at_once_are_all_answered),
                 T(only_root_opens_sessions_and_only_admins_query),
                 T(events_are_recorded_under_the_kernel_uid),
                 T(a_client_that_exits_before_accept_is_not_identified),
