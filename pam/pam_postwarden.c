@@ -262,7 +262,7 @@ static int not_recorded(pam_handle_t *pamh, const struct pw_pam_args *args, cons
         const char *why;
         switch (r) {
         case -ESRCH:
-                why = "no user to record";
+                why = "nothing to record it by";
                 break;
         case -ENOENT:
         case -ECONNREFUSED:
@@ -323,6 +323,13 @@ static int session(pam_handle_t *pamh, int argc, const char **argv, bool opening
                 const void *d = NULL;
                 if (pam_get_data(pamh, DATA_SESSION, &d) == PAM_SUCCESS && d)
                         known = *(const int64_t *)d;
+                /* The service closes by the open's id or by the audit session id: without
+                 * either there is nothing it could match, so do not ask. */
+                if (known < 0 && f.audit_session < 0) {
+                        snprintf(detail, sizeof detail,
+                                 "no session id from the open and no audit session id");
+                        return not_recorded(pamh, &args, what, -ESRCH, detail);
+                }
         }
 
         json_t *req = build_request(opening, &f, known);

@@ -657,6 +657,45 @@ static void unreadable_sessionid(void **state) {
         json_decref(recs);
 }
 
+/* A close in a handle whose open was not recorded, in a process without an audit session: the
+ * service could match nothing, so the module does not ask it, and says so. */
+static void close_without_anything_to_match(void **state) {
+        char sid[32] = "";
+        FILE *f = fopen("/proc/self/sessionid", "r");
+        int unset = f && fgets(sid, sizeof sid, f) && strcmp(sid, "4294967295") == 0;
+        if (f)
+                fclose(f);
+        if (!unset)
+                skip(); /* this test runs inside an audit session */
+        json_decref(take_records());
+
+        char logpath[128];
+        snprintf(logpath, sizeof logpath, "%s/stderr.txt", dir);
+        fflush(stderr);
+        int saved = dup(2), lfd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+        assert_true(saved >= 0 && lfd >= 0);
+        dup2(lfd, 2);
+        close(lfd);
+        struct pamtest_conv_data conv = {0};
+        struct pam_testcase tc[] = {pam_test(PAMTEST_CLOSE_SESSION, PAM_SUCCESS)};
+        enum pamtest_err perr = run_pamtest("record", USER, &conv, tc, NULL);
+        fflush(stderr);
+        dup2(saved, 2);
+        close(saved);
+        assert_int_equal(perr, PAMTEST_ERR_OK);
+
+        char log[8192] = "";
+        f = fopen(logpath, "r");
+        assert_non_null(f);
+        log[fread(log, 1, sizeof log - 1, f)] = '\0';
+        fclose(f);
+        assert_non_null(strstr(log, "session close not recorded (nothing to record it by: no "
+                                    "session id from the open and no audit session id)"));
+        json_t *recs = take_records();
+        assert_int_equal(json_array_size(recs), 0);
+        json_decref(recs);
+}
+
 /* auth, account, setcred and password are not the module's business: PAM_IGNORE. */
 static void other_entry_points_ignore(void **state) {
         struct pamtest_conv_data conv = {0};
@@ -681,7 +720,7 @@ static void unknown_user_fails_open(void **state) {
         run_session_as("record", "no-such-user-pw", &o);
         assert_int_equal(o.open_rv, PAM_SUCCESS);
         assert_int_equal(o.close_rv, PAM_SUCCESS);
-        assert_non_null(strstr(o.log, "session open not recorded (no user to record: user "
+        assert_non_null(strstr(o.log, "session open not recorded (nothing to record it by: user "
                                       "\"no-such-user-pw\" is unknown to NSS), continuing"));
         json_t *recs = take_records();
         assert_int_equal(json_array_size(recs), 0);
@@ -875,6 +914,7 @@ int main(int argc, char **argv) {
                 cmocka_unit_test(unreadable_sessionid),
                 cmocka_unit_test(unknown_user_fails_open),
                 cmocka_unit_test(other_entry_points_ignore),
+                cmocka_unit_test(close_without_anything_to_match),
                 cmocka_unit_test(skipped_services),
                 cmocka_unit_test(bad_options_are_logged_and_ignored),
                 cmocka_unit_test(real_service_records_session),
