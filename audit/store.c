@@ -629,6 +629,11 @@ static int setup(struct pw_audit *a, const struct pw_audit_options *opt, struct 
         r = read_version(a, &version, err);
         if (r < 0)
                 return r;
+        if (version < 0) {
+                pw_error_set(err, a->path, 0, 0, NULL,
+                             "not an audit database: negative schema version %d", version);
+                return -EBADMSG;
+        }
         if (version > PW_AUDIT_SCHEMA_VERSION) {
                 pw_error_set(err, a->path, 0, 0, NULL,
                              "the audit database has schema version %d, newer than the %d this "

@@ -27,6 +27,7 @@
 
 #define OUT_MAX         (16u * 1024 * 1024) /* replies a client has not read; more and it is dropped */
 #define FRAMES_PER_WAKE 64 /* frames read from one connection before serving others */
+#define PENDING_MAX     32 /* audit events of one connection at the writer; then stop reading */
 
 struct pw_svc_conn {
         struct pw_svc_conn *prev, *next;    /* the loop's list of live connections */
@@ -47,6 +48,7 @@ struct pw_svc_conn {
         int64_t frame_start_ms;             /* when the frame being read began, 0 none */
         int pending;                        /* items at the writer */
         bool closing;                       /* answer what is queued, then close */
+        bool paused;                        /* not reading: PENDING_MAX events are at the writer */
 };
 
 struct pw_svc_loop {
@@ -71,6 +73,7 @@ static int64_t now_ms(void) {
 /* ---- replies -------------------------------------------------------------------------------- */
 
 static void conn_close(struct pw_svc_conn *c, const char *why);
+static void conn_rearm(struct pw_svc_conn *c);
 
 /* Queues `frame` bytes for c and writes what the socket takes now. */
 static void conn_write(struct pw_svc_conn *c, const unsigned char *buf, size_t len) {
@@ -116,8 +119,7 @@ static void conn_write(struct pw_svc_conn *c, const unsigned char *buf, size_t l
         }
         memcpy(c->out + c->out_len, buf, len);
         c->out_len += len;
-        struct epoll_event ev = {.events = (c->closing ? 0 : EPOLLIN) | EPOLLOUT, .data.ptr = c};
-        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+        conn_rearm(c);
 }
 
 /* Sends `reply` (stolen) as a frame. */
@@ -655,8 +657,25 @@ static void handle_frame(struct pw_svc_conn *c, unsigned char *body, size_t len)
 }
 
 /* Reads what is there; handles complete frames. */
+/* Sets the epoll interest of c from its state: read unless closing or paused; write while
+ * replies wait. */
+static void conn_rearm(struct pw_svc_conn *c) {
+        if (c->fd < 0)
+                return;
+        uint32_t want =
+                (c->closing || c->paused ? 0 : EPOLLIN) | (c->out_off < c->out_len ? EPOLLOUT : 0);
+        struct epoll_event ev = {.events = want, .data.ptr = c};
+        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
 static void conn_read(struct pw_svc_conn *c) {
         for (int frames = 0; c->fd >= 0 && !c->closing && frames < FRAMES_PER_WAKE;) {
+                if (c->pending >= PENDING_MAX) {
+                        /* Backpressure: one client cannot fill the writer's queue for all. */
+                        c->paused = true;
+                        conn_rearm(c);
+                        return;
+                }
                 ssize_t n;
                 if (c->hdr_have < PW_FRAME_HEADER) {
                         n = recv(c->fd, c->hdr + c->hdr_have, PW_FRAME_HEADER - c->hdr_have, 0);
@@ -701,10 +720,8 @@ static void conn_read(struct pw_svc_conn *c) {
                                 c->closing = true;
                                 if (c->fd >= 0 && c->out_len == c->out_off) {
                                         conn_close(c, "bad frame length");
-                                } else if (c->fd >= 0) {
-                                        /* Read no more (it would wake us forever): flush, close. */
-                                        struct epoll_event ev = {.events = EPOLLOUT, .data.ptr = c};
-                                        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+                                } else {
+                                        conn_rearm(c); /* read no more: flush, then close */
                                 }
                                 return;
                         }
@@ -756,8 +773,7 @@ static void conn_flush(struct pw_svc_conn *c) {
                 conn_close(c, "closing after an error");
                 return;
         }
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+        conn_rearm(c);
 }
 
 /* ---- completions from the writer ------------------------------------------------------------ */
@@ -816,6 +832,10 @@ static void drain_completions(struct pw_svc_loop *l, bool shutdown) {
                 struct pw_svc_item *next = it->next;
                 struct pw_svc_conn *c = it->conn;
                 c->pending--;
+                if (c->paused && c->pending <= PENDING_MAX / 2) {
+                        c->paused = false;
+                        conn_rearm(c);
+                }
                 if (c->fd >= 0 && !shutdown)
                         reply_item(it);
                 pw_svc_item_free(it);
@@ -859,7 +879,11 @@ static void *loop_main(void *arg) {
                                 struct pw_svc_conn *c = p;
                                 if (evs[i].events & EPOLLOUT)
                                         conn_flush(c);
-                                if (c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                                if (c->fd >= 0 && c->paused &&
+                                    (evs[i].events & (EPOLLHUP | EPOLLERR)))
+                                        conn_close(c, "hung up while its events were written");
+                                else if (c->fd >= 0 &&
+                                         (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                                         conn_read(c);
                         }
                 }
@@ -943,6 +967,10 @@ int pw_svc_run(struct pw_svc *svc) {
         }
         if (r == 0 && sfd < 0)
                 r = -errno;
+        /* The policy's directory is watched too: a policy (or term list) written or moved into
+         * place is reloaded 300 ms after the last change, as on SIGHUP. Watched before the first
+         * client is served, so that no change after a client saw the service is missed. */
+        int ifd = watch_policy_dir(svc);
         for (int i = 0; i < nl && r == 0; i++) {
                 r = -pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]);
                 if (r == 0)
@@ -952,9 +980,6 @@ int pw_svc_run(struct pw_svc *svc) {
                 pw_svc_log(LOG_NOTICE, "postwardend %s ready: %d loops, writer thread, policy %s",
                            POSTWARDEN_VERSION, nl,
                            svc->policy.p ? pw_policy_id(svc->policy.p) : "(none)");
-        /* The policy's directory is watched too: a policy (or term list) written or moved into
-         * place is reloaded 300 ms after the last change, as on SIGHUP. */
-        int ifd = watch_policy_dir(svc);
         bool reload_due = false;
         while (r == 0 && !svc->stop) {
                 struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},

@@ -325,6 +325,11 @@ static void newer_version_is_refused(void **state) {
         assert_non_null(strstr(e.text, "schema version 99, newer than"));
         o.flags = PW_AUDIT_READONLY;
         assert_int_equal(pw_audit_open(&o, &a, &e), -ENOTSUP);
+        /* found by the fuzzer: a negative version indexed the migrations out of bounds */
+        sql(f, "PRAGMA user_version = -7");
+        o.flags = 0;
+        assert_int_equal(pw_audit_open(&o, &a, &e), -EBADMSG);
+        assert_non_null(strstr(e.text, "negative schema version"));
 }
 
 /* ---- inserts and sources --------------------------------------------------------------------- */
