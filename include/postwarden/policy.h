@@ -158,7 +158,7 @@ struct pw_detection {
 typedef int (*pw_detection_cb)(const struct pw_detection *d, void *userdata);
 
 /* Builds the named detectors (NULL or empty: every built-in detector). Unknown names give
- * -ENOENT with the name in `err`. Compiles the patterns (~0.6 s for all of them): a process
+ * -ENOENT with the name in `err`. Compiles the patterns (~1 s for all of them here): a process
  * that must start fast uses pw_detectors_new_cached(). */
 int pw_detectors_new(const char *const *names, size_t n_names, struct pw_detectors **ret,
                      struct pw_error *err);

@@ -19,7 +19,8 @@ struct expect {
 static int on_detection(const struct pw_detection *d, void *userdata) {
         struct expect *x = userdata;
         if (d->byte_start >= d->byte_end || d->byte_end > x->len || d->byte_end < x->last_end ||
-            d->confidence < 0 || d->confidence > 100 || !memchr(d->excerpt, '\0', sizeof d->excerpt))
+            d->confidence < 0 || d->confidence > 100 ||
+            !memchr(d->excerpt, '\0', sizeof d->excerpt))
                 abort();
         x->last_end = d->byte_end;
         return 0;
