@@ -233,9 +233,17 @@ static inline long nmh_rss_kib(pid_t pid) {
         return kib;
 }
 
-/* 1 when every member of `want` is in `got` with an equal value (objects compared the same way,
- * recursively; everything else with json_equal). */
+/* 1 when every member of `want` is in `got` with an equal value: objects compared the same way,
+ * recursively; arrays element by element (same length); everything else with json_equal. */
 static inline int nmh_subset(json_t *want, json_t *got) {
+        if (json_is_array(want)) {
+                if (!json_is_array(got) || json_array_size(got) != json_array_size(want))
+                        return 0;
+                for (size_t i = 0; i < json_array_size(want); i++)
+                        if (!nmh_subset(json_array_get(want, i), json_array_get(got, i)))
+                                return 0;
+                return 1;
+        }
         if (!json_is_object(want))
                 return json_equal(want, got);
         if (!json_is_object(got))
