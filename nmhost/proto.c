@@ -228,18 +228,30 @@ static int service_call(struct pw_nm_host *h, json_t *req, json_t **ret, char *w
                 snprintf(why, size, "out of memory");
                 return PW_NM_E_INTERNAL;
         }
-        if (!h->client) {
-                k = pw_client_connect(h->socket_path, h->timeout_ms, &h->client);
-                if (k < 0) {
-                        snprintf(why, size, "cannot reach the Postwarden service: %s",
-                                 strerror(-k));
-                        return service_code(k == -ETIMEDOUT ? -ECONNREFUSED : k);
-                }
-        }
         json_t *reply = NULL;
-        k = pw_client_request(h->client, req, h->timeout_ms, &reply);
-        if (k < 0) {
+        for (int attempt = 0;; attempt++) {
+                int reused = h->client != NULL;
+                if (!h->client) {
+                        k = pw_client_connect(h->socket_path, h->timeout_ms, &h->client);
+                        if (k < 0 && attempt > 0) {
+                                snprintf(why, size,
+                                         "the Postwarden service went away during the request");
+                                return PW_NM_E_SERVICE_LOST;
+                        }
+                        if (k < 0) {
+                                snprintf(why, size, "cannot reach the Postwarden service: %s",
+                                         strerror(-k));
+                                return service_code(k == -ETIMEDOUT ? -ECONNREFUSED : k);
+                        }
+                }
+                k = pw_client_request(h->client, req, h->timeout_ms, &reply);
+                if (k == 0)
+                        break;
                 h->client = pw_client_free(h->client);
+                /* The service closes idle connections: a kept connection that fails at once is
+                 * retried once on a new one. A service that died fails the reconnect instead. */
+                if (reused && attempt == 0 && (k == -EPIPE || k == -ECONNRESET))
+                        continue;
                 snprintf(why, size, "the Postwarden service did not answer: %s", strerror(-k));
                 return service_code(k);
         }

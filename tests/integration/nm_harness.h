@@ -196,6 +196,9 @@ static inline int nmh_finish(struct nmh_proc *p, json_t **ret) {
         json_t *all = json_array(), *j;
         int k, bad = 0;
         nmh_release(p);
+        if (p->in >= 0)
+                close(p->in);
+        p->in = -1;
         while ((k = nmh_next(p, &j)) == 1)
                 json_array_append_new(all, j);
         if (k < 0)
