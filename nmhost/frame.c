@@ -12,9 +12,10 @@
 
 #include "postwarden/nmhost.h"
 
-#define IO_SIZE          (64u * 1024u)  /* read-ahead: many small frames per read(2) */
-#define FRAME_KEEP_LIMIT (256u * 1024u) /* a frame buffer grown above this is released after use   \
-                                         */
+#define IO_SIZE (64u * 1024u) /* read-ahead: many small frames per read(2) */
+#define FRAME_KEEP_LIMIT                                                                           \
+        (256u * 1024u) /* a frame buffer grown above this is released after use                    \
+                        */
 
 struct pw_nm_reader {
         int fd;                /* source fd (borrowed), or -1 for a memory source */
