@@ -43,8 +43,8 @@ enum pw_nm_code {
         PW_NM_E_SERVICE_ERROR = 403,       /* postwardend answered with an error */
         /* 5xx: the host */
         PW_NM_E_INTERNAL = 500,    /* out of memory or another fault inside the host */
-        PW_NM_E_NO_POLICY = 501,   /* standalone: the policy could not be loaded */
-        PW_NM_E_UNSUPPORTED = 502, /* valid request this mode cannot serve */
+        PW_NM_E_NO_POLICY = 501,   /* no policy: standalone load failed, or the service has none */
+        PW_NM_E_UNSUPPORTED = 502, /* reserved: a valid request this mode cannot serve */
 };
 
 /* The stable snake_case name of a code ("frame_too_large"), or "unknown". */
