@@ -6,3 +6,7 @@ pw_fuzz_target(normalize SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_normalize
                LIBS postwarden-policy PkgConfig::ICU RUNS 50000)
 target_include_directories(test_normalize PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 target_include_directories(fuzz_normalize PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
+if(POSTWARDEN_FUZZ)
+  # Coverage feedback for the fuzzer inside normalize.c itself, not only in the harness.
+  set_source_files_properties(normalize.c PROPERTIES COMPILE_OPTIONS -fsanitize=fuzzer-no-link)
+endif()

@@ -406,6 +406,8 @@ static int eval_rule(const struct pw_policy *p, size_t ri, const struct pw_worke
                 f->overridable = r->overridable;
                 f->span = c->v[i].span;
                 if (d) {
+                        /* the detector's category (e.g. "iban") says more than the rule's */
+                        f->category = d->category ? d->category : r->category;
                         f->detector = d->detector;
                         f->confidence = d->confidence;
                         copy_utf8(d->excerpt, f->excerpt, sizeof f->excerpt);
