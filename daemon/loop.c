@@ -870,7 +870,7 @@ int pw_svc_run(struct pw_svc *svc) {
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
-        pthread_sigmask(SIG_BLOCK, &mask, NULL); /* threads created below inherit it */
+        pthread_sigmask(SIG_BLOCK, &mask, NULL); /* main() blocked them before the writer started */
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
         int r = 0, started = 0;
         for (int i = 0; i < nl; i++)

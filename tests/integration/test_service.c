@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <grp.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <sys/socket.h>
