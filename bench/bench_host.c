@@ -1,15 +1,16 @@
 /* bench_host: postwarden-host measured the way a browser uses it, against in-process peers.
  *
- *   bench_host HOST_BIN SOURCE_DIR [POSTWARDEND_BIN] [-n N] [-terms T]
+ *   bench_host HOST_BIN SOURCE_DIR [POSTWARDEND_BIN] [-n N] [-terms T] [-big DIR]
  *
  * Builds two policies in a temp dir: the default policy, and the default policy plus a list of T
- * (default 100,000) generated terms. For each, it measures the round trip of a 2 KB post — frame
- * written to the host's stdin, reply frame read from its stdout — through the real binary over
- * pipes, standalone and (given POSTWARDEN_BIN) relayed to a running postwardend; every request
- * has distinct text so the host's verdict cache never answers. The peer is the same check in
- * this process (pw_policy_check + pw_verdict_to_json + json_dumps), so the ratio is the host's
- * own cost. Last, start-up until the first reply, standalone with the big policy from a warm
- * compiled-policy cache. Prints p50/p99 in microseconds. */
+ * (default 100,000) generated terms — or, with -big, takes DIR/policy.json as the big one (e.g.
+ * the engine's generated terms: `bench_check --write DIR SOURCE_DIR`). For each, it measures the
+ * round trip of a 2 KB post — frame written to the host's stdin, reply frame read from its stdout —
+ * through the real binary over pipes, standalone and (given POSTWARDEN_BIN) relayed to a running
+ * postwardend; every request has distinct text so the host's verdict cache never answers. The peer
+ * is the same check in this process (pw_policy_check + pw_verdict_to_json + json_dumps), so the
+ * ratio is the host's own cost. Last, start-up until the first reply, standalone with the big
+ * policy from a warm compiled-policy cache. Prints p50/p99 in microseconds. */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -171,12 +172,14 @@ static int svc_ready(const char *sock) {
 
 int main(int argc, char **argv) {
         unsigned n = 2000, terms = 100000;
-        const char *host = NULL, *src = NULL, *svc = NULL;
+        const char *host = NULL, *src = NULL, *svc = NULL, *big = NULL;
         for (int i = 1; i < argc; i++) {
                 if (!strcmp(argv[i], "-n") && i + 1 < argc)
                         n = (unsigned)atoi(argv[++i]);
                 else if (!strcmp(argv[i], "-terms") && i + 1 < argc)
                         terms = (unsigned)atoi(argv[++i]);
+                else if (!strcmp(argv[i], "-big") && i + 1 < argc)
+                        big = argv[++i];
                 else if (!host)
                         host = argv[i];
                 else if (!src)
@@ -186,7 +189,7 @@ int main(int argc, char **argv) {
         }
         if (!host || !src || n < 10) {
                 fprintf(stderr, "usage: bench_host HOST_BIN SOURCE_DIR [POSTWARDEND_BIN] [-n N] "
-                                "[-terms T]\n");
+                                "[-terms T] [-big DIR]\n");
                 return 2;
         }
         signal(SIGPIPE, SIG_IGN);
@@ -215,11 +218,14 @@ int main(int argc, char **argv) {
         uint64_t *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
         const char *names[] = {"default", "big"};
         printf("postwarden-host round trip, 2 KB post, %u distinct requests each "
-               "(big = default + %u terms)\n",
-               n, terms);
+               "(big = %s)\n",
+               n, big ? big : "default + generated terms");
         for (int k = 0; k < 2; k++) {
-                char policy[300], label[80];
-                snprintf(policy, sizeof policy, "%s/%s.json", dir, names[k]);
+                char policy[600], label[80];
+                if (k == 1 && big)
+                        snprintf(policy, sizeof policy, "%s/policy.json", big);
+                else
+                        snprintf(policy, sizeof policy, "%s/%s.json", dir, names[k]);
 
                 snprintf(label, sizeof label, "in-process check+JSON [%s]", names[k]);
                 in_process(policy, cache, n, b);
@@ -269,8 +275,11 @@ int main(int argc, char **argv) {
 
         /* Start-up: spawn, hello, first reply; the big policy's compiled form is in the cache. */
         unsigned starts = 30;
-        char policy[300];
-        snprintf(policy, sizeof policy, "%s/big.json", dir);
+        char policy[600];
+        if (big)
+                snprintf(policy, sizeof policy, "%s/policy.json", big);
+        else
+                snprintf(policy, sizeof policy, "%s/big.json", dir);
         for (unsigned i = 0; i < starts; i++) {
                 char *alone[] = {(char *)host, "--config", cfg,    "--policy", policy,
                                  "--cache",    cache,      ORIGIN, NULL};
