@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <sys/un.h>
 
 #include <jansson.h>
@@ -131,6 +132,26 @@ static int round_trips(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned ba
         return 0;
 }
 
+/* As round_trips(), not looking at the replies. */
+static int round_trips_raw(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned base) {
+        char text[2100];
+        static char reply[NMH_REPLY_MAX];
+        for (unsigned i = 0; i < n; i++) {
+                make_post(text, sizeof text, base + i);
+                struct nmh_buf b = {0};
+                nmh_frame_json(&b, check_req(i, text));
+                uint64_t t0 = nmh_now_ns();
+                uint32_t len;
+                if (write(p->in, b.p, b.len) != (ssize_t)b.len ||
+                    nmh_read_exact(p->out, &len, 4) != 4 || len > NMH_REPLY_MAX ||
+                    nmh_read_exact(p->out, reply, len) != (ssize_t)len)
+                        return -1;
+                ns[i] = nmh_now_ns() - t0;
+                free(b.p);
+        }
+        return 0;
+}
+
 /* The in-process peer: what the host must do at least, without pipes or framing. */
 static void in_process(const char *policy, const char *cache, unsigned n, uint64_t *ns) {
         struct pw_policy *p;
@@ -161,6 +182,24 @@ static void in_process(const char *policy, const char *cache, unsigned n, uint64
         pw_policy_free(p);
 }
 
+/* The transport floor: a process that answers each frame with a fixed reply of `reply_len`
+ * bytes, doing nothing else (started as `bench_host --echo N`). */
+static int echo_main(size_t reply_len) {
+        static char buf[NMH_REPLY_MAX], reply[NMH_REPLY_MAX];
+        memset(reply, ' ', reply_len);
+        reply[0] = '{';
+        reply[reply_len - 1] = '}';
+        uint32_t n, r = (uint32_t)reply_len;
+        for (;;) {
+                if (nmh_read_exact(0, &n, 4) != 4 || n > sizeof buf ||
+                    nmh_read_exact(0, buf, n) != (ssize_t)n)
+                        return 0;
+                struct iovec v[2] = {{&r, 4}, {reply, reply_len}};
+                if (writev(1, v, 2) != (ssize_t)(4 + reply_len))
+                        return 1;
+        }
+}
+
 static int svc_ready(const char *sock) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
@@ -171,6 +210,8 @@ static int svc_ready(const char *sock) {
 }
 
 int main(int argc, char **argv) {
+        if (argc == 3 && !strcmp(argv[1], "--echo"))
+                return echo_main((size_t)atoi(argv[2]));
         unsigned n = 2000, terms = 100000;
         const char *host = NULL, *src = NULL, *svc = NULL, *big = NULL;
         for (int i = 1; i < argc; i++) {
@@ -216,6 +257,21 @@ int main(int argc, char **argv) {
         fclose(f);
 
         uint64_t *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
+
+        /* The floor: the same frames to a process that only echoes a verdict-sized reply. */
+        char self[PATH_MAX];
+        ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (sl < 0)
+                return 1;
+        self[sl] = '\0';
+        char *echo[] = {self, "--echo", "600", NULL};
+        struct nmh_proc ep;
+        if (nmh_spawn(&ep, echo, log) < 0 || round_trips_raw(&ep, n, a, 0) < 0)
+                return 1;
+        nmh_finish(&ep, NULL);
+        uint64_t floor50;
+        report("pipe round trip floor (echo process)", a, n);
+        floor50 = a[n / 2];
         const char *names[] = {"default", "big"};
         printf("postwarden-host round trip, 2 KB post, %u distinct requests each "
                "(big = %s)\n",
@@ -244,6 +300,8 @@ int main(int argc, char **argv) {
                 uint64_t p99 = report(label, a, n);
                 printf("%-46s p50 x%.2f   p99 x%.2f\n", "  ratio host/in-process",
                        (double)a[n / 2] / (double)base50, (double)p99 / (double)base);
+                printf("%-46s p50 x%.2f\n", "  ratio (host - floor)/in-process",
+                       ((double)a[n / 2] - (double)floor50) / (double)base50);
 
                 if (svc) {
                         char *sargv[] = {(char *)svc, "--foreground", "--socket", sock,  "--db", db,
@@ -270,6 +328,8 @@ int main(int argc, char **argv) {
                         p99 = report(label, a, n);
                         printf("%-46s p50 x%.2f   p99 x%.2f\n", "  ratio relayed/in-process",
                                (double)a[n / 2] / (double)base50, (double)p99 / (double)base);
+                        printf("%-46s p50 x%.2f\n", "  ratio (relayed - floor)/in-process",
+                               ((double)a[n / 2] - (double)floor50) / (double)base50);
                 }
         }
 
