@@ -5,6 +5,7 @@
  * Frames are copied out of the read-ahead buffer into one growable frame buffer; both are wiped
  * because they hold drafts. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -99,6 +100,13 @@ static ssize_t source_read(struct pw_nm_reader *r, void *dst, size_t n) {
                         if (got == 0)
                                 r->eof = 1;
                         return got;
+                }
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                        /* A non-blocking stdin (not what browsers give, but possible): wait. */
+                        struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+                        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                                return -errno;
+                        continue;
                 }
                 if (errno != EINTR)
                         return -errno;
