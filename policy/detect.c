@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <fcntl.h>
 #include <stdio.h>
@@ -79,12 +80,20 @@ static const char *const detector_names[] = {
         "kr_rrn",
         "th_tnin",
         "ng_nin",
+        "kr_frn",
         "se_organisationsnummer",
         "it_vat_code",
         "de_vat_id",
         "in_gstin",
         "us_mbi",
         "uk_driving_licence",
+        "de_health_insurance",
+        "de_id_card",
+        "de_passport",
+        "de_lanr",
+        "de_social_security",
+        "kr_brn",
+        "sg_uen",
         /* secrets */
         "aws_key",
         "github_token",
@@ -362,12 +371,50 @@ static void apply_context(const struct det_rule *rule, const char *text, size_t 
                 }
 }
 
+/* True when the words just before a number (or its unit just after) say it is another kind of
+ * number: "invoice 938527050", "order #1234", "1524941204 (unix time)", "1538807007383 ms". */
+static bool other_number(const char *text, size_t len, size_t start, size_t end) {
+        static const char *const before[] = {
+                "invoice",   "order",  "ticket",   "case ", "tracking", "timestamp", "unix",
+                "epoch",     "serial", "part ",    "isbn",  "zip",      "badge",     "build",
+                "commit",    "issue",  "bug ",     "bug #", "#",        "pid ",      "uid ",
+                "gid ",      "port ",  "item ",    "sku",   "ref ",     "reference", "version",
+                "logged at", "rev ",   "revision", "room ",
+        };
+        static const char *const after[] = {" ms", " sec", " (unix",   "ms",           " bytes",
+                                            " kb", " mb",  " seconds", " milliseconds"};
+        char win[40];
+        size_t ws = start > 24 ? start - 24 : 0, k = 0;
+        for (size_t i = ws; i < start; i++)
+                win[k++] = (char)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
+        win[k] = '\0';
+        /* Only the last words count: "Invoice 12, NHS 943 476 5919" names the NHS number. */
+        const char *tail = win;
+        for (const char *p = win; *p; p++)
+                if (*p == ',' || *p == ';' || *p == '.' || *p == '\n' || *p == ':')
+                        tail = p + 1;
+        for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
+                if (strstr(tail, before[i]))
+                        return true;
+        for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
+                size_t l = strlen(after[i]);
+                if (end + l <= len && !strncasecmp(text + end, after[i], l) &&
+                    (end + l == len ||
+                     !((text[end + l] | 32) >= 'a' && (text[end + l] | 32) <= 'z')))
+                        return true;
+        }
+        return false;
+}
+
 void det_emit(struct det_sink *k, size_t start, size_t end, int conf) {
         struct scan_state *st = k->st;
         if (end <= start || end > st->len)
                 return;
         const struct det_rule *rule = st->d->rules[k->rule];
-        apply_context(rule, st->text, st->len, start, end, &conf);
+        if ((rule->flags & DET_NUMERIC) && other_number(st->text, st->len, start, end))
+                conf -= 40;
+        else
+                apply_context(rule, st->text, st->len, start, end, &conf);
         if (conf > 100)
                 conf = 100;
         det_consumed(k, end);

@@ -53,6 +53,8 @@ enum {
         DET_SOM = 1u << 0,      /* compile with HS_FLAG_SOM_LEFTMOST (the check needs `from`) */
         DET_CASELESS = 1u << 1, /* compile with HS_FLAG_CASELESS */
         DET_EACH = 1u << 2,     /* check every (from, to) report, not once per start */
+        DET_NUMERIC = 1u << 3,  /* a number: words naming another kind of number ("invoice",
+                                   "order", "timestamp", …) just before it lower the confidence */
 };
 
 struct det_rule {

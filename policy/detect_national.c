@@ -587,12 +587,143 @@ static int v_us_mbi(const char *id, size_t n, bool grouped) {
         return 75;
 }
 
+/* Digit sum of a product (for the German weighted schemes): 16 -> 7. */
+static int cross(int v) {
+        return v / 10 + v % 10;
+}
+
+/* German health-insurance number (KVNR, GKV-Spitzenverband): a letter (A=01..Z=26) and 9 digits;
+ * the letter's two digits and the first 8 digits weighted 1,2,1,2…, digit sums added, mod 10 is
+ * the last digit. */
+static int v_de_kvnr(const char *id, size_t n, bool grouped) {
+        if (n != 10 || !det_is_upper(id[0]) || !all_digits(id + 1, 9))
+                return 0;
+        int l = id[0] - 'A' + 1;
+        int d[10] = {l / 10, l % 10};
+        for (int i = 0; i < 8; i++)
+                d[2 + i] = dv(id[1 + i]);
+        int sum = 0;
+        for (int i = 0; i < 10; i++)
+                sum += cross(d[i] * (i % 2 ? 2 : 1));
+        return sum % 10 == dv(id[9]) ? 60 : 0;
+}
+
+/* ICAO Doc 9303 check digit (weights 7 3 1, letters A=10..Z=35) over s[0..n). */
+static int icao_check(const char *s, size_t n) {
+        static const int w[3] = {7, 3, 1};
+        int sum = 0;
+        for (size_t i = 0; i < n; i++) {
+                int ch = s[i];
+                int v = det_is_digit(ch) ? ch - '0' : ch - 'A' + 10;
+                sum += v * w[i % 3];
+        }
+        return sum % 10;
+}
+
+/* German identity card / passport serial (Bundesdruckerei, since 2010/2007): 8 characters from
+ * "CFGHJKLMNPRTVWXYZ" and digits, first a letter (passports C F G H J K, identity cards L M N P
+ * R T V W X Y), then the ICAO 9303 check digit. */
+static int de_doc(const char *id, size_t n, const char *first) {
+        if (n != 9 || !strchr(first, id[0]) || !det_is_digit(id[8]))
+                return 0;
+        bool digit = false;
+        for (int i = 0; i < 8; i++) {
+                if (!det_is_digit(id[i]) && !strchr("CFGHJKLMNPRTVWXYZ", id[i]))
+                        return 0;
+                digit |= det_is_digit(id[i]);
+        }
+        if (!digit)
+                return 0;
+        return icao_check(id, 8) == dv(id[8]) ? 55 : 0;
+}
+
+static int v_de_id_card(const char *id, size_t n, bool grouped) {
+        return de_doc(id, n, "LMNPRTVWXY");
+}
+
+static int v_de_passport(const char *id, size_t n, bool grouped) {
+        return de_doc(id, n, "CFGHJK");
+}
+
+/* German lifelong doctor number (LANR, KBV): 6 digits, check digit (weights 4 9 4 9 4 9,
+ * 10 - sum mod 10), 2-digit specialty code. */
+static int v_de_lanr(const char *id, size_t n, bool grouped) {
+        if (n != 9 || !all_digits(id, n))
+                return 0;
+        int sum = 0;
+        for (int i = 0; i < 6; i++)
+                sum += dv(id[i]) * (i % 2 ? 9 : 4);
+        return (10 - sum % 10) % 10 == dv(id[6]) ? 50 : 0;
+}
+
+/* German pension insurance number (Rentenversicherungsnummer, DRV): area (2 digits), birth date
+ * DDMMYY, the surname's initial, serial (2 digits), check digit: the letter as two digits
+ * (A=01), weights 2 1 2 5 7 1 2 1 2 1 2 1, digit sums added, mod 10. */
+static int v_de_rvnr(const char *id, size_t n, bool grouped) {
+        static const int w[12] = {2, 1, 2, 5, 7, 1, 2, 1, 2, 1, 2, 1};
+        if (n != 12 || !all_digits(id, 8) || !det_is_upper(id[8]) || !all_digits(id + 9, 3))
+                return 0;
+        int day = dv(id[2]) * 10 + dv(id[3]), m = dv(id[4]) * 10 + dv(id[5]);
+        if (day > 31 && day <= 91)
+                day -= 60; /* serials with a taken date */
+        if (!day_month_ok(day, m))
+                return 0;
+        int l = id[8] - 'A' + 1;
+        int d[12];
+        for (int i = 0; i < 8; i++)
+                d[i] = dv(id[i]);
+        d[8] = l / 10;
+        d[9] = l % 10;
+        d[10] = dv(id[9]);
+        d[11] = dv(id[10]);
+        int sum = 0;
+        for (int i = 0; i < 12; i++)
+                sum += cross(d[i] * w[i]);
+        return sum % 10 == dv(id[11]) ? 70 : 0;
+}
+
+/* Korean business registration number (NTS): 10 digits, weights 1 3 7 1 3 7 1 3 5 plus the
+ * tens of 5 x 9th digit, check = (10 - sum mod 10) mod 10. */
+static int v_kr_brn(const char *id, size_t n, bool grouped) {
+        static const int w[9] = {1, 3, 7, 1, 3, 7, 1, 3, 5};
+        if (n != 10 || !all_digits(id, n))
+                return 0;
+        int sum = 0;
+        for (int i = 0; i < 9; i++)
+                sum += dv(id[i]) * w[i];
+        sum += dv(id[8]) * 5 / 10;
+        return (10 - sum % 10) % 10 == dv(id[9]) ? (grouped ? 70 : 50) : 0;
+}
+
+/* Singapore UEN (ACRA): businesses nnnnnnnnX (8 digits, check letter with weights
+ * 10 4 9 3 8 2 7 1 over "XMKECAWLJDB"), local companies yyyynnnnnX (year of registration),
+ * others [TSR]yy + entity type + nnnn + X. */
+static int v_sg_uen(const char *id, size_t n, bool grouped) {
+        static const int w[8] = {10, 4, 9, 3, 8, 2, 7, 1};
+        if (!det_is_upper(id[n - 1]))
+                return 0;
+        if (n == 9 && all_digits(id, 8)) {
+                int sum = 0;
+                for (int i = 0; i < 8; i++)
+                        sum += dv(id[i]) * w[i];
+                return "XMKECAWLJDB"[sum % 11] == id[8] ? 60 : 0;
+        }
+        if (n == 10 && all_digits(id, 9)) {
+                int year = dv(id[0]) * 1000 + dv(id[1]) * 100 + dv(id[2]) * 10 + dv(id[3]);
+                return year >= 1900 && year <= 2099 ? 55 : 0;
+        }
+        if (n == 10 && strchr("TSR", id[0]) && all_digits(id + 1, 2) && det_is_upper(id[3]) &&
+            det_is_alnum(id[4]) && all_digits(id + 5, 4))
+                return 60;
+        return 0;
+}
+
 /* ---- the rules ---------------------------------------------------------------------------------
  */
 
 #define ID(det, re, seps, fn, ctx, what)                                                           \
         {                                                                                          \
-                det, re, DET_SOM | DET_EACH, check_id, DET_MASK_TAIL4, ctx, 0, what,               \
+                det, re, DET_SOM | DET_EACH | DET_NUMERIC, check_id, DET_MASK_TAIL4, ctx, 0, what, \
                         &(const struct id_spec) {                                                  \
                         seps, fn                                                                   \
                 }                                                                                  \
@@ -655,5 +786,18 @@ const struct det_rule det_rules_national[] = {
         ID("kr_frn", "[0-9]{6}-?[5-8][0-9]{6}", "-", v_kr_frn, ctx_id, "FRN structure"),
         ID("uk_driving_licence", "[A-Z9]{5}[0-9]{6}[A-Z9]{2}[0-9][A-Z0-9]{2}", "", v_uk_dl, NULL,
            "DVLA driving licence number format"),
+        ID("de_health_insurance", "[A-Z][0-9]{9}", "", v_de_kvnr, ctx_id,
+           "KVNR, weighted digit-sum check"),
+        ID("de_id_card", "[LMNPRTVWXY][CFGHJKLMNPRTVWXYZ0-9]{7}[0-9]", "", v_de_id_card, ctx_id,
+           "Personalausweis serial, ICAO 9303 check digit"),
+        ID("de_passport", "[CFGHJK][CFGHJKLMNPRTVWXYZ0-9]{7}[0-9]", "", v_de_passport, ctx_id,
+           "Reisepass serial, ICAO 9303 check digit"),
+        ID("de_lanr", "[0-9]{9}", "", v_de_lanr, ctx_id, "LANR check digit"),
+        ID("de_social_security", "[0-9]{8}[A-Z][0-9]{3}", "", v_de_rvnr, ctx_id,
+           "Rentenversicherungsnummer check digit"),
+        ID("kr_brn", "[0-9]{3}-?[0-9]{2}-?[0-9]{5}", "-", v_kr_brn, ctx_id,
+           "Korean BRN check digit"),
+        ID("sg_uen", "([0-9]{8,9}|[TSR][0-9]{2}[A-Z][A-Z0-9][0-9]{4})[A-Z]", "", v_sg_uen, ctx_id,
+           "ACRA UEN formats"),
         {0},
 };

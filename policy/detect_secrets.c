@@ -483,17 +483,34 @@ static void check_assignment(const struct det_cand *c, struct det_sink *k) {
                         e--;
         }
         size_t n = e - v;
-        if (n < 10 || n > 200)
+        /* A password is a secret whatever its entropy: a quoted literal of 6+ bytes counts. */
+        bool pw = false;
+        for (size_t i = ks; i + 3 <= ke && !pw; i++)
+                pw = !strncasecmp(c->text + i, "pass", 4) || !strncasecmp(c->text + i, "pwd", 3);
+        if (n < (pw && q ? 6 : 10) || n > 200)
                 return;
         const char *val = c->text + v;
         int f = (unsigned char)val[0];
         if (f == '$' || f == '{' || f == '%' || f == '<' || f == '[' || f == '(' || f == '@' ||
             f == '&')
                 return;
-        if (memchr(val, '(', n) || memchr(val, '{', n) || memchr(val, '$', n))
+        if (memchr(val, '(', n) || memchr(val, '{', n) || memmem(val, n, "${", 2) ||
+            (!pw && memchr(val, '$', n)))
                 return;
         if (det_placeholder(val, n))
                 return;
+        if (pw && q) {
+                static const char *const dull[] = {"password", "passwd",    "secret",   "changeit",
+                                                   "default",  "required",  "optional", "none",
+                                                   "null",     "undefined", "string",   "empty"};
+                for (size_t i = 0; i < sizeof dull / sizeof dull[0]; i++)
+                        if (strlen(dull[i]) == n && !strncasecmp(val, dull[i], n))
+                                return;
+                if (det_entropy(val, n) >= 2.0) {
+                        det_emit(k, v, e, det_base_conf(k));
+                        return;
+                }
+        }
         bool digit = false, upper = false, lower = false, other = false;
         for (size_t i = 0; i < n; i++) {
                 int ch = (unsigned char)val[i];

@@ -65,12 +65,12 @@ static inline uint32_t own(uint32_t index, enum pw_owner_kind k) {
 /* ---- building ------------------------------------------------------------------------------- */
 
 struct builder {
-        struct pw_strv pats; /* normalised literals, unique */
-        uint32_t *slots;     /* hash table of pats: id + 1, 0 empty */
-        size_t n_slots;      /* power of two */
-        uint64_t *pairs;     /* (id << 32) | owner */
-        size_t n_pairs, cap_pairs;
-        struct pw_norm *norm; /* for terms */
+        struct pw_strv pats;       /* normalised literals, unique */
+        uint32_t *slots;           /* hash table of pats: id + 1, 0 empty */
+        size_t n_slots;            /* power of two */
+        uint64_t *pairs;           /* (id << 32) | owner */
+        size_t n_pairs, cap_pairs; /* used and allocated entries of pairs */
+        struct pw_norm *norm;      /* for terms */
 };
 
 static uint64_t hash_bytes(const char *s, size_t n) {

@@ -23,7 +23,7 @@
 
 /* ==== data structures ======================================================================== */
 
-#define REC_RUN       0x80000000u /* in rec.byte: the record is a one-to-one ASCII run */
+#define REC_BYTE      0x00FFFFFFu /* in rec.byte: the source offset (< PW_NORM_MAX_INPUT) */
 #define MAX_SEG       32          /* code points per segment; longer ones are split (stream-safe) */
 #define CACHE_BITS    10          /* 1024 entries per cache */
 #define FOLD_INLINE   22          /* longest cached fold of one code point, bytes */
@@ -32,25 +32,44 @@
 
 typedef uint8_t v16u __attribute__((vector_size(16))); /* 16 bytes, GCC/Clang vectors */
 
+/* A run record covers consecutive chunks of one shape, each one source code point of `sb` bytes
+ * and `uw` UTF-16 units that gave `ob` output bytes (ASCII: 1, 1, 1; a CJK ideograph: 3, 3, 1),
+ * so homogeneous text needs one record, not one per character. The shape is kept in the top
+ * byte of rec.byte; 0 means a plain record (one chunk). */
+#define SHAPE(sb, ob, uw)                                                                          \
+        (0x80000000u | ((uint32_t)(sb)-1) << 29 | ((uint32_t)(uw)-1) << 28 | (uint32_t)(ob) << 24)
+#define SHAPE_SB(sh) ((((sh) >> 29) & 3u) + 1)
+#define SHAPE_UW(sh) ((((sh) >> 28) & 1u) + 1)
+#define SHAPE_OB(sh) (((sh) >> 24) & 15u)
+#define SHAPE_ASCII  SHAPE(1, 1, 1)
+
+/* The shape of a chunk of `sb` source bytes that is one code point of `uw` UTF-16 units (uw 0:
+ * not a single code point) and gave `ob` output bytes; 0 when no run can hold it. */
+static inline uint32_t shape_of(uint32_t sb, size_t ob, int uw) {
+        if (uw < 1 || uw > 2 || sb < 1 || sb > 4 || ob < 1 || ob > 15)
+                return 0;
+        return SHAPE(sb, ob, uw);
+}
+
 /* One map record: output bytes from `out` up to the next record's `out` come from the source
  * characters from here up to the next record's source position. */
 struct rec {
         uint32_t out;  /* first output byte of the record */
-        uint32_t byte; /* source byte offset (REC_RUN flag in the top bit) */
+        uint32_t byte; /* source byte offset (REC_BYTE bits), the run's shape in the top byte */
         uint32_t cp;   /* source code point offset */
         uint32_t u16;  /* source UTF-16 offset */
 };
 
 /* One output view and its map. */
 struct view {
-        char *buf;       /* output bytes (draft text: wiped when freed or grown) */
-        size_t len;      /* bytes used in buf */
-        size_t cap;      /* bytes allocated in buf */
-        struct rec *rec; /* map records, sorted by out */
-        size_t nrec;     /* records used */
-        size_t rcap;     /* records allocated */
-        int run_open;    /* 1 when the last record is an ASCII run that may be extended */
-        uint32_t next_b; /* source byte that would extend that run */
+        char *buf;          /* output bytes (draft text: wiped when freed or grown) */
+        size_t len;         /* bytes used in buf */
+        size_t cap;         /* bytes allocated in buf */
+        struct rec *rec;    /* map records, sorted by out */
+        size_t nrec;        /* records used */
+        size_t rcap;        /* records allocated */
+        uint32_t run_shape; /* shape of the last record when it is a run that may grow, or 0 */
+        uint32_t next_b;    /* source byte that would extend that run */
 };
 
 /* Cached fold of one source code point: UTF-8, ignorables removed, White_Space as ' '. */
@@ -308,19 +327,20 @@ struct src {
         uint32_t u; /* UTF-16 offset */
 };
 
-/* Opens the record for a chunk whose output is about to be appended at v->len. `one` says the
- * chunk is one source byte giving one output byte (an ASCII run may take it). */
-static inline int chunk_begin(struct view *v, struct src s, int one) {
-        if (one && v->run_open && v->next_b == s.b) {
-                v->next_b++;
+/* Opens the record for a chunk whose output is about to be appended at v->len, or extends the
+ * last record when it is a run of the same `shape` (0: the chunk cannot be part of a run) and
+ * the chunk follows it directly in the source. */
+static inline int chunk_begin(struct view *v, struct src s, uint32_t shape) {
+        if (shape && v->run_shape == shape && v->next_b == s.b) {
+                v->next_b += SHAPE_SB(shape);
                 return 0;
         }
         struct rec *r = view_push(v);
         if (!r)
                 return -ENOMEM;
-        *r = (struct rec){(uint32_t)v->len, s.b | (one ? REC_RUN : 0), s.c, s.u};
-        v->run_open = one;
-        v->next_b = s.b + 1;
+        *r = (struct rec){(uint32_t)v->len, s.b | shape, s.c, s.u};
+        v->run_shape = shape;
+        v->next_b = s.b + (shape ? SHAPE_SB(shape) : 0);
         return 0;
 }
 
@@ -328,7 +348,7 @@ static inline int chunk_begin(struct view *v, struct src s, int one) {
  * of spaces and ignorables maps to all of it), otherwise it gets an empty record so that the
  * previous record's span ends before it. */
 static int chunk_empty(struct view *v, struct src s) {
-        v->run_open = 0;
+        v->run_shape = 0;
         if (v->len > 0 && v->buf[v->len - 1] == ' ')
                 return 0;
         if (v->nrec > 0 && v->rec[v->nrec - 1].out == v->len)
@@ -341,8 +361,9 @@ static int chunk_empty(struct view *v, struct src s) {
 }
 
 /* Emits the skeleton chunk of the fold bytes f[0..len) (len > 0) that one chunk from source `s`
- * spanning `src_bytes` bytes put into the fold view. */
-static int emit_skel(struct pw_norm *n, struct src s, uint32_t src_bytes, const uint8_t *f,
+ * spanning `src_bytes` bytes (one code point of `uw` UTF-16 units, or uw 0) put into the fold
+ * view. */
+static int emit_skel(struct pw_norm *n, struct src s, uint32_t src_bytes, int uw, const uint8_t *f,
                      size_t len) {
         struct view *k = &n->v[1];
         int r;
@@ -352,7 +373,7 @@ static int emit_skel(struct pw_norm *n, struct src s, uint32_t src_bytes, const 
                         return chunk_empty(k, s);
                 r = view_reserve(k, kl);
                 if (r >= 0)
-                        r = chunk_begin(k, s, src_bytes == 1 && kl == 1);
+                        r = chunk_begin(k, s, shape_of(src_bytes, kl, uw));
                 if (r < 0)
                         return r;
                 memcpy(k->buf + k->len, n->ascii_skel[a], kl);
@@ -386,8 +407,10 @@ static int emit_skel(struct pw_norm *n, struct src s, uint32_t src_bytes, const 
 }
 
 /* Emits one chunk: `fold` (`len` bytes, from fold_segment()) from source `s` spanning
- * `src_bytes` bytes, into the fold view (collapsing spaces) and, when asked, the skeleton view. */
-static int emit(struct pw_norm *n, struct src s, uint32_t src_bytes, const char *fold, size_t len) {
+ * `src_bytes` bytes (one code point of `uw` UTF-16 units, or uw 0), into the fold view
+ * (collapsing spaces) and, when asked, the skeleton view. */
+static int emit(struct pw_norm *n, struct src s, uint32_t src_bytes, int uw, const char *fold,
+                size_t len) {
         struct view *v = &n->v[0];
         int r = view_reserve(v, len);
         if (r < 0)
@@ -398,7 +421,8 @@ static int emit(struct pw_norm *n, struct src s, uint32_t src_bytes, const char 
                 if (fold[i] == ' ' && o > 0 && v->buf[o - 1] == ' ')
                         continue;
                 if (!opened) {
-                        r = chunk_begin(v, s, src_bytes == 1 && len == 1);
+                        /* a one-byte fold is emitted whole or not at all */
+                        r = chunk_begin(v, s, len == 1 ? shape_of(src_bytes, 1, uw) : 0);
                         if (r < 0)
                                 return r;
                         opened = 1;
@@ -414,7 +438,7 @@ static int emit(struct pw_norm *n, struct src s, uint32_t src_bytes, const char 
         v->len = o;
         if (!(n->views & PW_NORM_SKELETON))
                 return 0;
-        return emit_skel(n, s, src_bytes, (const uint8_t *)v->buf + start, o - start);
+        return emit_skel(n, s, src_bytes, uw, (const uint8_t *)v->buf + start, o - start);
 }
 
 /* Emits the segment of one code point `c` from source `s` spanning `src_bytes` bytes: from the
@@ -427,15 +451,14 @@ static int emit_cp(struct pw_norm *n, struct src s, uint32_t src_bytes, UChar32 
                 if (flen < 0)
                         return flen;
                 if (e->cp != c) /* too long to cache */
-                        return emit(n, s, src_bytes, fold, (size_t)flen);
+                        return emit(n, s, src_bytes, U16_LENGTH(c), fold, (size_t)flen);
         }
         if (!e->plain)
-                return emit(n, s, src_bytes, e->out, e->len);
+                return emit(n, s, src_bytes, U16_LENGTH(c), e->out, e->len);
         struct view *v = &n->v[0];
-        int one = src_bytes == 1 && e->len == 1;
         int r = view_reserve(v, e->len);
         if (r >= 0)
-                r = chunk_begin(v, s, one);
+                r = chunk_begin(v, s, shape_of(src_bytes, e->len, U16_LENGTH(c)));
         if (r < 0)
                 return r;
         memcpy(v->buf + v->len, e->out, e->len);
@@ -446,7 +469,7 @@ static int emit_cp(struct pw_norm *n, struct src s, uint32_t src_bytes, UChar32 
         if (e->klen > 0) {
                 r = view_reserve(k, (size_t)e->klen);
                 if (r >= 0)
-                        r = chunk_begin(k, s, src_bytes == 1 && e->klen == 1);
+                        r = chunk_begin(k, s, shape_of(src_bytes, (size_t)e->klen, U16_LENGTH(c)));
                 if (r < 0)
                         return r;
                 memcpy(k->buf + k->len, e->skel, (size_t)e->klen);
@@ -454,7 +477,7 @@ static int emit_cp(struct pw_norm *n, struct src s, uint32_t src_bytes, UChar32 
                 return 0;
         }
         size_t kstart = k->len;
-        r = emit_skel(n, s, src_bytes, (const uint8_t *)e->out, e->len);
+        r = emit_skel(n, s, src_bytes, U16_LENGTH(c), (const uint8_t *)e->out, e->len);
         if (r < 0)
                 return r;
         size_t kl = k->len - kstart; /* skel_cp() does not touch the fold cache: e is valid */
@@ -470,7 +493,7 @@ static int emit_cp(struct pw_norm *n, struct src s, uint32_t src_bytes, UChar32 
 static void view_reset(struct view *v) {
         v->len = 0;
         v->nrec = 0;
-        v->run_open = 0;
+        v->run_shape = 0;
         v->next_b = 0;
 }
 
@@ -515,7 +538,7 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
                         v16u t = fold16(c);
                         v16u sp = (v16u)(t == (uint8_t)' ') & (v16u)(fold16(p) == (uint8_t)' ');
                         if (!v16_any(sp)) {
-                                r = chunk_begin(v, ascii_src(s, i, j), 1);
+                                r = chunk_begin(v, ascii_src(s, i, j), SHAPE_ASCII);
                                 if (r < 0)
                                         return r;
                                 v->next_b = (uint32_t)(s->b + (j - i) + 16);
@@ -529,10 +552,10 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
                 for (; j < stop; j++) {
                         uint8_t t = n->ascii_fold[in[j]];
                         if (t == ' ' && v->len > 0 && v->buf[v->len - 1] == ' ') {
-                                v->run_open = 0; /* absorbed into the space before */
+                                v->run_shape = 0; /* absorbed into the space before */
                                 continue;
                         }
-                        r = chunk_begin(v, ascii_src(s, i, j), 1);
+                        r = chunk_begin(v, ascii_src(s, i, j), SHAPE_ASCII);
                         if (r < 0)
                                 return r;
                         v->buf[v->len++] = (char)t;
@@ -551,7 +574,7 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
                                 if (r < 0)
                                         return r;
                         }
-                        if (kl == 1 && k->run_open && k->next_b == s->b + (j - i) &&
+                        if (kl == 1 && k->run_shape == SHAPE_ASCII && k->next_b == s->b + (j - i) &&
                             !(t == ' ' && prev == ' ')) {
                                 /* the common case: extend the run by one byte */
                                 k->buf[k->len++] = n->ascii_skel[t][0];
@@ -568,7 +591,7 @@ static int ascii_run(struct pw_norm *n, const uint8_t *in, size_t i, size_t end,
                                 continue;
                         }
                         prev = t;
-                        r = chunk_begin(k, at, kl == 1);
+                        r = chunk_begin(k, at, shape_of(1, kl, 1));
                         if (r < 0)
                                 return r;
                         memcpy(k->buf + k->len, n->ascii_skel[t], kl);
@@ -666,12 +689,12 @@ static int segment(struct pw_norm *n, const uint8_t *in, size_t len, struct src 
         int r = fold_segment(n, seg, u16at[keep], &tl);
         if (r < 0)
                 return r;
-        r = emit(n, *s, pos[keep] - pos[0], n->tmp, tl);
+        r = emit(n, *s, pos[keep] - pos[0], 0, n->tmp, tl);
         if (r < 0)
                 return r;
         if (keep < ncp) {
                 struct src t = {pos[keep], s->c + (uint32_t)keep, s->u + (uint32_t)u16at[keep]};
-                r = emit(n, t, pos[ncp] - pos[keep], NULL, 0);
+                r = emit(n, t, pos[ncp] - pos[keep], 0, NULL, 0);
                 if (r < 0)
                         return r;
         }
@@ -759,29 +782,37 @@ static size_t find_rec(const struct view *v, size_t x) {
 static struct src rec_src(const struct pw_norm *n, const struct view *v, size_t i) {
         if (i >= v->nrec)
                 return (struct src){n->total_b, n->total_c, n->total_u};
-        return (struct src){v->rec[i].byte & ~REC_RUN, v->rec[i].cp, v->rec[i].u16};
+        return (struct src){v->rec[i].byte & REC_BYTE, v->rec[i].cp, v->rec[i].u16};
+}
+
+/* Source position of chunk `k` of run record `i` (shape `sh`). */
+static struct src run_src(const struct pw_norm *n, const struct view *v, size_t i, uint32_t sh,
+                          uint32_t k) {
+        struct src s = rec_src(n, v, i);
+        s.b += k * SHAPE_SB(sh);
+        s.c += k;
+        s.u += k * SHAPE_UW(sh);
+        return s;
 }
 
 /* Source position where output byte x begins. */
 static struct src src_start(const struct pw_norm *n, const struct view *v, size_t x) {
         size_t i = find_rec(v, x);
-        struct src s = rec_src(n, v, i);
-        if (v->rec[i].byte & REC_RUN) {
-                uint32_t d = (uint32_t)(x - v->rec[i].out);
-                s.b += d, s.c += d, s.u += d;
-        }
-        return s;
+        uint32_t sh = v->rec[i].byte & ~REC_BYTE;
+        if (!sh)
+                return rec_src(n, v, i);
+        return run_src(n, v, i, sh, (uint32_t)(x - v->rec[i].out) / SHAPE_OB(sh));
 }
 
 /* Source position where output byte x ends. */
 static struct src src_end(const struct pw_norm *n, const struct view *v, size_t x) {
         size_t i = find_rec(v, x);
         size_t next_out = i + 1 < v->nrec ? v->rec[i + 1].out : v->len;
-        if ((v->rec[i].byte & REC_RUN) && x + 1 < next_out) {
-                struct src s = rec_src(n, v, i);
-                uint32_t d = (uint32_t)(x + 1 - v->rec[i].out);
-                s.b += d, s.c += d, s.u += d;
-                return s;
+        uint32_t sh = v->rec[i].byte & ~REC_BYTE;
+        if (sh) {
+                uint32_t k = (uint32_t)(x - v->rec[i].out) / SHAPE_OB(sh) + 1;
+                if (v->rec[i].out + (size_t)k * SHAPE_OB(sh) < next_out)
+                        return run_src(n, v, i, sh, k); /* not the run's last chunk */
         }
         return rec_src(n, v, i + 1);
 }

@@ -49,15 +49,19 @@ def main():
     per_src = collections.defaultdict(collections.Counter)
     examples = collections.defaultdict(list)
     blocks = warns_other = 0
+    src_blocks = collections.Counter()
+    src_warns = collections.Counter()
     for line in out.splitlines():
         r = json.loads(line)
         cats = r['categories']
         acts = {action(c) for c in cats}
+        src = texts[r['i']]['source'].split(':')[0]
         if 'block' in acts:
             blocks += 1
+            src_blocks[src] += 1
         if any(action(c) == 'warn' and c not in ('email', 'phone') for c in cats):
             warns_other += 1
-        src = texts[r['i']]['source'].split(':')[0]
+            src_warns[src] += 1
         for c in cats:
             per_cat[c] += 1
             per_src[src][c] += 1
@@ -73,6 +77,10 @@ def main():
     print(f'texts blocked: {blocks} ({100 * blocks / n:.3f}%)   target 0')
     print(f'texts warned outside email/phone: {warns_other} ({100 * warns_other / n:.3f}%)   '
           f'target < 0.5%')
+    for s_ in sorted(srcs):
+        print(f'  {s_:<10} {srcs[s_]:6d} texts: blocked {src_blocks[s_]} '
+              f'({100 * src_blocks[s_] / srcs[s_]:.3f}%), warned outside email/phone '
+              f'{src_warns[s_]} ({100 * src_warns[s_] / srcs[s_]:.3f}%)')
     for c, ex in examples.items():
         for e in ex:
             print(f'  [{c}] {e!r}')

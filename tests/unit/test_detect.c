@@ -119,6 +119,8 @@ static const struct tcase cases[] = {
         {"generic_api_key", "api_key = \"Zx8kQ2mN4pR7sT1vW3yB\"", 1},
         {"generic_api_key", "api_key = \"changeme\"", 0},
         {"generic_api_key", "password = ${DB_PASSWORD}", 0},
+        {"generic_api_key", "db_password: \"Tr0ub4dor&3\"", 1},
+        {"generic_api_key", "db_password: \"password\"", 0},
         {"other_secret", "NPM_TOKEN=npm_Zx8kQ2mN4pR7sT1vW3yB6cD9fG2hJ5kL8mN4", 1},
         {"other_secret", "NPM_TOKEN=npm_Zx8kQ2mN4pR7sT1vW3yB6cD9fG2hJ5kL8mN", 0},
         {"uk_nhs", "NHS 943 476 5919", 1},
@@ -151,6 +153,8 @@ static const struct tcase cases[] = {
         {"au_abn", "ABN 51 824 753 557", 0},
         {"us_aba_routing", "routing 011000015", 1},
         {"us_aba_routing", "routing 011000016", 0},
+        {"us_aba_routing", "invoice 011000015", 0}, /* names another kind of number */
+        {"phone", "Logged at 1524941204 (unix time).", 0},
         {"us_npi", "NPI 1234567893", 1},
         {"us_npi", "NPI 1234567894", 0},
         {"us_itin", "ITIN 912-70-1234", 1},
@@ -166,6 +170,23 @@ static const struct tcase cases[] = {
         {"kr_rrn", "RRN 900101-1234567", 1},
         {"kr_rrn", "RRN 901301-1234567", 0},
         {"se_organisationsnummer", "org 556036-0793", 1},
+        /* values below computed with an independent implementation of each specification */
+        {"de_health_insurance", "KVNR B987654320", 1},
+        {"de_health_insurance", "KVNR B987654321", 0},
+        {"de_id_card", "Ausweis L7R3XK296", 1},
+        {"de_id_card", "Ausweis L7R3XK297", 0},
+        {"de_id_card", "Ausweis L7R3XA296", 0}, /* 'A' is not in the serial alphabet */
+        {"de_passport", "Pass C4F7H2K90", 1},
+        {"de_passport", "Pass C4F7H2K91", 0},
+        {"de_lanr", "LANR 876543321", 1},
+        {"de_lanr", "LANR 876543421", 0},
+        {"de_social_security", "RVNR 12150385M014", 1},
+        {"de_social_security", "RVNR 12150385M015", 0},
+        {"de_social_security", "RVNR 12153385M014", 0}, /* month 33 */
+        {"kr_brn", "BRN 220-81-12341", 1},
+        {"kr_brn", "BRN 220-81-12342", 0},
+        {"sg_uen", "UEN 52847193K", 1},
+        {"sg_uen", "UEN 52847193L", 0},
         {"se_organisationsnummer", "org 556036-0794", 0},
 };
 

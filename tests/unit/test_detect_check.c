@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "detect_internal.h"
+#include "postwarden/policy.h"
 
 #define S(x) x, strlen(x)
 
@@ -132,13 +133,35 @@ static void test_mask(void **state) {
         assert_string_equal(out, "-----BEGIN RSA PRIVATE KEY-----\xe2\x80\xa6");
 }
 
+/* Every rule's detector is a listed name (so policies can name it), every pattern has a check. */
+static void test_rule_tables(void **state) {
+        (void)state;
+        const struct det_rule *const tabs[] = {det_rules_pii, det_rules_national,
+                                               det_rules_secrets};
+        size_t rules = 0;
+        for (size_t t = 0; t < 3; t++)
+                for (const struct det_rule *r = tabs[t]; r->detector; r++, rules++) {
+                        bool listed = false;
+                        for (const char *const *n = pw_detector_names(); *n; n++)
+                                listed |= !strcmp(*n, r->detector);
+                        if (!listed)
+                                print_error("rule %s (%s) is not in pw_detector_names()\n",
+                                            r->detector, r->regex);
+                        assert_true(listed);
+                        assert_non_null(r->check);
+                        assert_non_null(r->regex);
+                        assert_non_null(r->spec);
+                }
+        assert_true(rules > 100);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_luhn),     cmocka_unit_test(test_mod97_iban),
                 cmocka_unit_test(test_verhoeff), cmocka_unit_test(test_base58check),
                 cmocka_unit_test(test_bech32),   cmocka_unit_test(test_github_crc),
                 cmocka_unit_test(test_jwt),      cmocka_unit_test(test_placeholder_entropy),
-                cmocka_unit_test(test_mask),
+                cmocka_unit_test(test_mask),     cmocka_unit_test(test_rule_tables),
         };
         return cmocka_run_group_tests_name("detect_check", tests, NULL, NULL);
 }
