@@ -199,9 +199,19 @@ static inline int svc_stop(struct svc *s) {
         return svc_stop_sig(s, SIGTERM);
 }
 
-/* Removes the temp dir and everything in it. */
+/* Removes the temp dir and everything in it. A sanitizer report in the service's log (builds
+ * with POSTWARDEN_SANITIZE) fails the test program. */
 static inline void svc_cleanup(struct svc *s) {
         svc_stop(s);
+        static const char *const bad[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                          "runtime error:"};
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+                if (harness_file_has(s->log, bad[i])) {
+                        char *log = harness_read_file(s->log, NULL);
+                        fprintf(stderr, "postwardend reported a sanitizer error:\n%s\n", log);
+                        free(log);
+                        exit(1);
+                }
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
         if (system(cmd) != 0)
