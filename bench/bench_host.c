@@ -50,7 +50,7 @@ static size_t make_post(char *buf, size_t size, unsigned i) {
         while (n + strlen(prose) < 1900)
                 n += (size_t)snprintf(buf + n, size - n, "%s", prose);
         n += (size_t)snprintf(buf + n, size - n,
-                              "Nightingale demo soon, write to jane.doe@example.org (%u).", i);
+                              "Stormwing demo soon, write to jane.doe@example.org (%u).", i);
         while (n < 2048)
                 buf[n++] = ' ';
         buf[n] = '\0';

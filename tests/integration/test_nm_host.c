@@ -507,7 +507,7 @@ static void memory_flat(struct env *e, int standalone) {
                         nmh_frame(&in, "{\"v\":1,\"id\":", 12);
                 } else {
                         snprintf(text, sizeof text, "draft %d about the quarterly numbers%s", i,
-                                 i % 8 == 1 ? " and Nightingale, ask jane.doe@example.org" : "");
+                                 i % 8 == 1 ? " and Stormwing, ask jane.doe@example.org" : "");
                         nmh_frame_json(&in, json_pack("{s:i, s:i, s:s, s:s, s:{s:s, s:n}, s:s}",
                                                       "v", 1, "id", i, "type", "check", "site",
                                                       "x.com", "account", "handle", "@me",

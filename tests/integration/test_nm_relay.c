@@ -163,7 +163,7 @@ static void hello_check_account_post_through_the_service(void **state) {
         assert_true(json_array_size(json_object_get(r, "detectors")) > 0);
         json_decref(r);
 
-        r = ask(&p, check(2, "@jdoe", "🎉 Nightingale ships soon"));
+        r = ask(&p, check(2, "@jdoe", "🎉 Stormwing ships soon"));
         assert_int_equal(code_of(r), 0);
         json_t *v = json_object_get(r, "verdict");
         assert_string_equal(json_string_value(json_object_get(v, "action")), "block");
@@ -171,7 +171,7 @@ static void hello_check_account_post_through_the_service(void **state) {
                 json_object_get(json_array_get(json_object_get(v, "findings"), 0), "span"),
                 "utf16");
         assert_int_equal(json_integer_value(json_array_get(u16, 0)), 3);
-        assert_int_equal(json_integer_value(json_array_get(u16, 1)), 14);
+        assert_int_equal(json_integer_value(json_array_get(u16, 1)), 12);
         json_decref(r);
 
         r = ask(&p, json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:n, s:s}", "v", 1, "id", 3, "type",
@@ -198,7 +198,7 @@ static void relayed_and_standalone_verdicts_are_the_same(void **state) {
         const char *texts[] = {
                 "Lovely weather today.",
                 "Project Bluebird is internal only, ask on wiki.acme.example",
-                "Ünïcödé 🎉 Phoenix and Nightingale, mail jane.doe@acme.example",
+                "Ünïcödé 🎉 Stormwing and Nightjar, mail jane.doe@acme.example",
         };
         struct nmh_proc a, b;
         start_host(e, &a, 0);
