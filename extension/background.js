@@ -133,6 +133,7 @@ async function answer(msg, sender) {
     }
     case Kind.POST_ATTEMPT: {
       const company = companyVerdicts.get(`${sender.tab?.id}|${msg.site}`) === true;
+      if (!postAttemptFrame(0, msg, company)) return { ok: false, unavailable: Unavailable.HOST_ERROR, recorded: false };
       try {
         await host.request((id) => postAttemptFrame(id, msg, company));
         return { ok: true };

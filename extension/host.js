@@ -35,6 +35,7 @@ export class HostConnection {
     this.helloError = null; // the HostError the current port's hello failed with, or null
     this.helloPromise = null; // the hello request of the current port
     this.listeners = new Set(); // called with (status) when availability changes
+    this.version = runtime.getManifest?.().version ?? '0'; // sent in hello
   }
 
   // What the worker knows now: { available, reason, detail, hello }.
@@ -62,7 +63,7 @@ export class HostConnection {
       if (!this.port) return this.status();
     }
     if (!this.helloPromise) {
-      this.helloPromise = this.#send(HostType.HELLO, {}).then((reply) => {
+      this.helloPromise = this.#send(HostType.HELLO, { client: `postwarden-extension/${this.version}` }).then((reply) => {
         const h = parseHello(reply);
         this.hello = h.ok ? h.value : null;
         this.helloError = null;

@@ -99,13 +99,15 @@ function exactKeys(obj, required, optional = []) {
   return null;
 }
 
-// An acting account as the content script reports it: null, or { handle, id } (strings or null).
+// An acting account as the content script reports it: null, or { handle, stable_id } (strings
+// or null; the site adapters of issue 11 add display_name and detected_by).
+const ACCOUNT_KEYS = ['handle', 'stable_id', 'display_name', 'detected_by'];
 function checkAccount(a) {
   if (a === null) return null;
   if (!isObj(a)) return 'account must be null or an object';
-  const bad = exactKeys(a, [], ['handle', 'id', 'display_name', 'detected_by']);
+  const bad = exactKeys(a, [], ACCOUNT_KEYS);
   if (bad) return `account: ${bad}`;
-  for (const k of ['handle', 'id', 'display_name', 'detected_by'])
+  for (const k of ACCOUNT_KEYS)
     if (k in a && a[k] !== null && !isStr(a[k], 512)) return `account.${k} must be a string`;
   return null;
 }
@@ -145,7 +147,7 @@ export function validateRuntimeMessage(msg) {
       const bad = exactKeys(
         msg,
         ['what', 'site', 'account', 'action', 'outcome'],
-        ['justification', 'text', 'rules'],
+        ['overridable', 'justification', 'text', 'findings'],
       );
       if (bad) return fail(`post_attempt: ${bad}`);
       if (!isStr(msg.site, MAX_SITE) || msg.site === '') return fail('post_attempt: site must be a non-empty string');
@@ -159,11 +161,20 @@ export function validateRuntimeMessage(msg) {
       if (msg.outcome !== 'overridden' && j !== null) return fail('post_attempt: only an override carries a justification');
       const text = msg.text ?? null;
       if (text !== null && (typeof text !== 'string' || text.length > MAX_TEXT_UNITS)) return fail('post_attempt: text must be a string');
-      const rules = msg.rules ?? [];
-      if (!Array.isArray(rules) || rules.length > 256 || !rules.every((r) => isStr(r, 256))) return fail('post_attempt: rules must be a list of rule ids');
+      const overridable = msg.overridable ?? false;
+      if (typeof overridable !== 'boolean') return fail('post_attempt: overridable must be true or false');
+      const findings = msg.findings ?? [];
+      if (!Array.isArray(findings) || findings.length > 256) return fail('post_attempt: findings must be a list of at most 256');
+      for (const [i, f] of findings.entries()) {
+        const badF = isObj(f) ? exactKeys(f, ['rule', 'category'], ['excerpt', 'action']) : 'not an object';
+        if (badF) return fail(`post_attempt: findings[${i}]: ${badF}`);
+        if (!isStr(f.rule, 256) || !isStr(f.category, 256) || ('excerpt' in f && !isStr(f.excerpt, 256)) || ('action' in f && !ACTIONS.includes(f.action))) {
+          return fail(`post_attempt: findings[${i}]: rule, category, excerpt must be short strings, action allow, warn or block`);
+        }
+      }
       return ok({
         what: msg.what, site: msg.site, account: msg.account, action: msg.action, outcome: msg.outcome,
-        justification: j, text, rules,
+        overridable, justification: j, text, findings,
       });
     }
     default:
@@ -193,22 +204,26 @@ export function checkFrame(id, m) {
 
 // post_attempt: the full text goes only with a company account (the verdict said so); the
 // worker is the one that decides, from the verdict it saw, never the content script alone.
+// Returns null for an attempt the host cannot take: one made while protection was unavailable
+// (there is no verdict to record, and no host or service to record it).
 export function postAttemptFrame(id, m, companyAccount) {
+  if (!ACTIONS.includes(m.action)) return null;
   const body = {
     site: m.site,
     account: hostAccount(m.account),
-    verdict: m.action,
-    outcome: m.outcome,
-    rules: m.rules,
-    justification: m.justification,
+    verdict: { action: m.action, overridable: m.overridable },
+    posted: m.outcome !== 'stopped',
+    findings: m.findings,
   };
+  if (m.justification !== null) body.override_justification = m.justification;
   if (companyAccount && m.text !== null) body.text = m.text;
   return hostFrame(id, HostType.POST_ATTEMPT, body);
 }
 
+// The host's account object: { handle, stable_id }, or null.
 function hostAccount(a) {
   if (a === null) return null;
-  return { handle: a.handle ?? null, id: a.id ?? null };
+  return { handle: a.handle ?? null, stable_id: a.stable_id ?? null };
 }
 
 // Maps chrome.runtime.lastError's message on a native port to an Unavailable reason.
@@ -303,7 +318,7 @@ export function parseVerdict(reply, textLength = Infinity) {
     overridable,
     companyAccount: v.company_account === true,
     authorised: v.authorised !== false,
-    accountName: typeof v.account_name === 'string' ? v.account_name : null,
+    accountName: typeof v.account === 'string' ? v.account : (typeof v.account_name === 'string' ? v.account_name : null),
     mode: typeof v.mode === 'string' ? v.mode : null,
     message: typeof v.message === 'string' ? v.message : (messages[0] ?? ''),
     findings,
@@ -316,7 +331,7 @@ export function parseHello(frame) {
   const service = typeof frame.service === 'string' ? frame.service : (isObj(frame.service) ? String(frame.service.state ?? '') : '');
   return ok({
     service,
-    serviceUp: service !== 'unavailable',
+    serviceUp: service === 'available' || service === 'standalone' || service === 'reachable',
     policyId: typeof frame.policy_id === 'string' ? frame.policy_id : (isObj(frame.policy) ? String(frame.policy.id ?? '') : ''),
     hostVersion: typeof frame.host_version === 'string' ? frame.host_version : '',
     mode: typeof frame.mode === 'string' ? frame.mode : '',

@@ -36,5 +36,5 @@ export function combine(decisions) {
 
 // Whether a keydown is the "send" chord: Ctrl+Enter, or Cmd+Enter on macOS.
 export function isSendChord(e) {
-  return e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.altKey && !e.isComposing;
+  return e.key === 'Enter' && Boolean(e.ctrlKey || e.metaKey) && !e.altKey && !e.isComposing;
 }

@@ -164,7 +164,9 @@ class Page {
         account: this.adapter.account(b.el),
         action,
         outcome,
-        rules: (verdict?.findings ?? []).map((f) => f.rule).filter(Boolean),
+        overridable: verdict?.overridable === true,
+        findings: (verdict?.findings ?? []).filter((f) => f.rule).slice(0, 256)
+          .map((f) => ({ rule: f.rule, category: f.category, excerpt: f.excerpt, action: f.action })),
       };
       if (outcome === 'overridden') msg.justification = b.state.overrideFor(text);
       if (verdict?.companyAccount) msg.text = text;

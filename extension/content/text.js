@@ -17,24 +17,34 @@ export function textModel(root) {
   const parts = [];
   const segments = [];
   let len = 0;
-  const push = (node, s) => {
-    if (s.length === 0) return;
+  let pendingBreak = false; // a block ended or began: "\n" before the next text, if any follows
+  const add = (node, s) => {
     parts.push(s);
     segments.push({ node, start: len, end: len + s.length });
     len += s.length;
   };
-  const lastIsBreak = () => parts.length === 0 || parts[parts.length - 1].endsWith('\n');
+  const emit = (node, s) => {
+    if (s.length === 0) return;
+    if (pendingBreak) {
+      pendingBreak = false;
+      if (parts.length && !parts[parts.length - 1].endsWith('\n')) add(null, '\n');
+    }
+    add(node, s);
+  };
   const walk = (n) => {
     for (let c = n.firstChild; c; c = c.nextSibling) {
-      if (c.nodeType === 3) push(c, c.data);
+      if (c.nodeType === 3) emit(c, c.data);
       else if (c.nodeType === 1) {
         const tag = c.tagName;
         if (SKIP.has(tag)) continue;
-        if (tag === 'BR') { push(null, '\n'); continue; }
+        if (tag === 'BR') {
+          emit(null, '\n');
+          continue;
+        }
         const block = BLOCKS.has(tag);
-        if (block && !lastIsBreak()) push(null, '\n');
+        if (block) pendingBreak = true;
         walk(c);
-        if (block && !lastIsBreak() && c.nextSibling) push(null, '\n');
+        if (block) pendingBreak = true;
       }
     }
   };
