@@ -99,6 +99,11 @@ export function createAdapter(site) {
       return null;
     },
 
+    // The submit controls under `root` (a scope), through open shadow roots.
+    submitsIn(root) {
+      return queryDeep(root, submit);
+    },
+
     // The element holding a box or a submit control together (the form, or the site's scope).
     scopeOf(el) {
       return closestDeep(el, scope);

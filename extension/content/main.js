@@ -191,6 +191,11 @@ class Box {
     this.view = page.ui.view(el, container, {
       rerender: () => this.render(this.note),
       override: (justification) => this.override(justification),
+      // What the panel must never cover: the box's submit controls (read at render time only).
+      avoid: () => {
+        const scope = page.adapter.scopeOf(el);
+        return scope ? page.adapter.submitsIn(scope) : [];
+      },
     });
   }
 

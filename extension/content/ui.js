@@ -201,20 +201,24 @@ export class Ui {
     const r = v.box.getBoundingClientRect();
     const x = r.left + scrollX;
     const y = r.top + scrollY;
-    // Beside the box when there is room, else above it, else below: never over the box or over
-    // the controls under it (the Post button must stay clickable).
+    // Beside the box, else under it, else above it, else under the whole scope: the first place
+    // that covers none of the box's submit controls (the Post button must stay clickable).
     const width = 300;
+    const h = v.panel.offsetHeight || 120;
     const vw = document.documentElement.clientWidth;
-    let left;
-    let top;
-    if (vw - r.right >= width + 12) {
-      left = x + r.width + 8;
-      top = y;
-    } else {
-      const h = v.panel.offsetHeight || 80;
-      left = x;
-      top = r.top >= h + 8 ? y - h - 4 : y + r.height + 4;
-    }
+    const avoid = v.handlers.avoid().map((e) => e.getBoundingClientRect());
+    const lowest = Math.max(r.bottom, ...avoid.map((a) => a.bottom));
+    const candidates = [
+      [r.right + 8, r.top],
+      [r.left, r.bottom + 4],
+      [r.left, r.top - h - 4],
+      [r.left, lowest + 4],
+    ];
+    const free = ([cx, cy]) => cx + width <= vw && cy >= 0
+      && !avoid.some((a) => cx < a.right && cx + width > a.left && cy < a.bottom && cy + h > a.top);
+    const [cx, cy] = candidates.find(free) ?? candidates[candidates.length - 1];
+    const left = cx + scrollX;
+    const top = cy + scrollY;
     v.panel.style.left = `${left}px`;
     v.panel.style.top = `${top}px`;
     v.panel.style.width = `${width}px`;

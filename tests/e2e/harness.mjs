@@ -92,6 +92,36 @@ export function writeHostWrapper(dir, hostBinary, args) {
   return file;
 }
 
+// The real host binary: $PW_HOST, else $PW_BUILD_DIR/nmhost/postwarden-host; null if not built.
+export function hostBinary() {
+  const candidates = [process.env.PW_HOST, process.env.PW_BUILD_DIR && path.join(process.env.PW_BUILD_DIR, 'nmhost', 'postwarden-host')];
+  for (const c of candidates) if (c && fs.existsSync(c)) return c;
+  return null;
+}
+
+// Sets up the real host in standalone mode with the e2e policy, behind host-relay.mjs (which logs
+// the frame types and post_attempt fields). Resolves to { hostPath, frames() }.
+export function setupHost(dir, hostBin, extensionId) {
+  const config = path.join(dir, 'host.json');
+  fs.writeFileSync(config, JSON.stringify({ allowed_extensions: [extensionId] }));
+  const log = path.join(dir, 'frames.jsonl');
+  fs.writeFileSync(log, '');
+  const hostPath = writeHostWrapper(dir, process.execPath, [
+    path.join(HERE, 'host-relay.mjs'), log, hostBin, '--config', config, '--policy', path.join(HERE, 'policy', 'policy.json'),
+  ]);
+  return {
+    hostPath,
+    frames: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
+  };
+}
+
+// Changes the extension's local settings (see launch()) and waits until the worker has them.
+export async function setSettings(worker, settings) {
+  await worker.evaluate(async (s) => {
+    await chrome.storage.local.set({ settings: s });
+  }, { sites: [FIXTURE_SITE], ...settings });
+}
+
 // The site entry the tests configure: the fixture server's pages.
 export const FIXTURE_SITE = {
   name: 'fixture.test',
@@ -149,8 +179,12 @@ export async function launch({ hostPath = null, settings = {}, tag = 'run' } = {
     }
     throw new Error('content script was not registered');
   }, { sites: [FIXTURE_SITE], ...settings });
-  // The first-run tab opens on install; close it so pages start clean.
-  for (const p of context.pages()) if (p.url().includes('/pages/firstrun.html')) await p.close();
+  // The first-run tab opens on install; note that it did, and close it so pages start clean.
+  const isFirstRun = (p) => p.url().includes('/pages/firstrun.html');
+  let firstRun = context.pages().find(isFirstRun);
+  if (!firstRun) firstRun = await context.waitForEvent('page', { predicate: isFirstRun, timeout: 5000 }).catch(() => null);
+  const firstRunSeen = Boolean(firstRun);
+  for (const p of context.pages()) if (isFirstRun(p)) await p.close();
   if (process.env.PW_E2E_VERBOSE) console.error(`e2e: content script registered after ${registeredMs} ms`);
   return {
     context,
@@ -158,6 +192,7 @@ export async function launch({ hostPath = null, settings = {}, tag = 'run' } = {
     extensionId,
     expectedId,
     userDataDir,
+    firstRunSeen,
     async close() {
       await context.close();
       fs.rmSync(userDataDir, { recursive: true, force: true });
