@@ -6,8 +6,11 @@
 
 #include "cli.h"
 
+int pw_cli_policy(int argc, char **argv);
+
 static const struct pw_cli_command commands[] = {
         /* name, handler, one-line help; keep sorted */
+        {"policy", pw_cli_policy, "check, compile or try out the company policy"},
         {NULL, NULL, NULL},
 };
 

@@ -19,7 +19,7 @@
 #define CACHE_ENTRIES_DEFAULT 64
 #define RELAY_CACHE_TTL_MS    30000 /* the service may reload its policy: bound staleness */
 #define ID_STRING_MAX         128   /* a request id string longer than this is refused */
-#define FIELD_MAX             512   /* site, handle, stable id, display name, detected_by */
+#define FIELD_MAX             256   /* site, handle, stable id, ...: the service's own limit */
 #define JUSTIFICATION_MAX     4096  /* bytes of an override justification */
 #define MAX_GROUPS            64    /* groups passed to the policy engine */
 
@@ -170,6 +170,19 @@ int pw_nm_error_reply(int code, const char *detail, char **ret_reply, size_t *re
         return error_reply(NULL, code, detail, ret_reply, ret_len);
 }
 
+/* Reads an optional, nullable string member: absent or null gives NULL. Returns 0, or -EINVAL
+ * when `v` is something else. */
+static int opt_string(json_t *v, const char **ret) {
+        if (!v || json_is_null(v)) {
+                *ret = NULL;
+                return 0;
+        }
+        if (!json_is_string(v))
+                return -EINVAL;
+        *ret = json_string_value(v);
+        return 0;
+}
+
 /* 1 when `s` (may be NULL) is at most `max` bytes. */
 static int short_enough(const char *s, size_t max) {
         return !s || strlen(s) <= max;
@@ -191,6 +204,19 @@ static int service_code(int k) {
         }
 }
 
+/* Maps a postwardend error code (its enum pw_svc_err) to a protocol code: what the extension
+ * must treat differently keeps its own code, the rest is "the service refused". */
+static int service_error_code(json_int_t sc) {
+        switch (sc) {
+        case 5:
+                return PW_NM_E_BAD_VALUE; /* invalid: a field the service will not take */
+        case 7:
+                return PW_NM_E_NO_POLICY; /* the service has no policy loaded */
+        default:
+                return PW_NM_E_SERVICE_ERROR;
+        }
+}
+
 /* Sends `req` (borrowed) to postwardend, connecting first if needed. On success returns 0 with
  * the service's reply in *ret (new reference); otherwise a PW_NM_E_SERVICE_* code with a sentence
  * in `why`, and the connection is dropped so the next request reconnects. */
@@ -202,18 +228,30 @@ static int service_call(struct pw_nm_host *h, json_t *req, json_t **ret, char *w
                 snprintf(why, size, "out of memory");
                 return PW_NM_E_INTERNAL;
         }
-        if (!h->client) {
-                k = pw_client_connect(h->socket_path, h->timeout_ms, &h->client);
-                if (k < 0) {
-                        snprintf(why, size, "cannot reach the Postwarden service: %s",
-                                 strerror(-k));
-                        return service_code(k == -ETIMEDOUT ? -ECONNREFUSED : k);
-                }
-        }
         json_t *reply = NULL;
-        k = pw_client_request(h->client, req, h->timeout_ms, &reply);
-        if (k < 0) {
+        for (int attempt = 0;; attempt++) {
+                int reused = h->client != NULL;
+                if (!h->client) {
+                        k = pw_client_connect(h->socket_path, h->timeout_ms, &h->client);
+                        if (k < 0 && attempt > 0) {
+                                snprintf(why, size,
+                                         "the Postwarden service went away during the request");
+                                return PW_NM_E_SERVICE_LOST;
+                        }
+                        if (k < 0) {
+                                snprintf(why, size, "cannot reach the Postwarden service: %s",
+                                         strerror(-k));
+                                return service_code(k == -ETIMEDOUT ? -ECONNREFUSED : k);
+                        }
+                }
+                k = pw_client_request(h->client, req, h->timeout_ms, &reply);
+                if (k == 0)
+                        break;
                 h->client = pw_client_free(h->client);
+                /* The service closes idle connections: a kept connection that fails at once is
+                 * retried once on a new one. A service that died fails the reconnect instead. */
+                if (reused && attempt == 0 && (k == -EPIPE || k == -ECONNRESET))
+                        continue;
                 snprintf(why, size, "the Postwarden service did not answer: %s", strerror(-k));
                 return service_code(k);
         }
@@ -223,15 +261,16 @@ static int service_call(struct pw_nm_host *h, json_t *req, json_t **ret, char *w
                 snprintf(why, size, "the Postwarden service sent a reply that is not an object");
                 return PW_NM_E_SERVICE_LOST;
         }
-        json_t *e = json_object_get(reply, "error");
+        /* {"type":"error","code":N,"error":"name","message":"..."} (docs/service-protocol.md) */
         const char *rtype = json_string_value(json_object_get(reply, "type"));
-        if (e || (rtype && !strcmp(rtype, "error"))) {
-                const char *m = json_string_value(json_object_get(e, "message"));
-                const char *n = json_string_value(json_object_get(e, "name"));
+        if (rtype && !strcmp(rtype, "error")) {
+                const char *m = json_string_value(json_object_get(reply, "message"));
+                const char *n = json_string_value(json_object_get(reply, "error"));
+                json_int_t sc = json_integer_value(json_object_get(reply, "code"));
                 snprintf(why, size, "the Postwarden service refused (%s): %s", n ? n : "error",
                          m ? m : "no reason");
                 json_decref(reply);
-                return PW_NM_E_SERVICE_ERROR;
+                return service_error_code(sc);
         }
         *ret = reply;
         return 0;
@@ -285,11 +324,23 @@ static int do_hello(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
                 int code = req ? service_call(h, req, &srv, why, sizeof why) : PW_NM_E_INTERNAL;
                 json_decref(req);
                 if (code == 0) {
-                        bad |= json_object_set_new(r, "service", json_string("available"));
+                        /* policy {id, loaded_at (epoch s), detectors} or null */
                         json_t *p = json_object_get(srv, "policy");
-                        json_t *d = json_object_get(srv, "detectors");
+                        json_t *d = json_object_get(p, "detectors");
                         json_t *s = json_object_get(srv, "session");
-                        bad |= json_object_set(r, "policy", p ? p : json_null());
+                        json_t *pol = json_null();
+                        if (json_is_object(p)) {
+                                char when[32] = "";
+                                time_t t =
+                                        (time_t)json_integer_value(json_object_get(p, "loaded_at"));
+                                struct tm tm;
+                                if (gmtime_r(&t, &tm))
+                                        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                                pol = json_pack("{s:O?, s:s}", "id", json_object_get(p, "id"),
+                                                "loaded_at", when);
+                        }
+                        bad |= json_object_set_new(r, "service", json_string("available"));
+                        bad |= json_object_set_new(r, "policy", pol);
                         bad |= json_object_set_new(
                                 r, "detectors", json_is_array(d) ? json_incref(d) : json_array());
                         bad |= json_object_set(r, "session", s ? s : json_null());
@@ -314,7 +365,8 @@ static int do_hello(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
 static int unpack_account(json_t *acct, const char *what, const char **ret_handle,
                           const char **ret_stable_id, char *msg, size_t size) {
         json_error_t jerr;
-        const char *handle = NULL, *stable_id = NULL;
+        json_t *hv = NULL, *sv = NULL;
+        const char *handle, *stable_id;
         if (json_is_null(acct)) {
                 *ret_handle = *ret_stable_id = NULL;
                 return 0;
@@ -323,9 +375,13 @@ static int unpack_account(json_t *acct, const char *what, const char **ret_handl
                 snprintf(msg, size, "%s: account must be an object or null", what);
                 return -EINVAL;
         }
-        if (json_unpack_ex(acct, &jerr, 0, "{s?s?, s?s? !}", "handle", &handle, "stable_id",
-                           &stable_id) < 0) {
+        if (json_unpack_ex(acct, &jerr, 0, "{s?o, s?o !}", "handle", &hv, "stable_id", &sv) < 0) {
                 snprintf(msg, size, "%s: account: %s", what, jerr.text);
+                return -EINVAL;
+        }
+        if (opt_string(hv, &handle) < 0 || opt_string(sv, &stable_id) < 0) {
+                snprintf(msg, size, "%s: account handle and stable_id must be strings or null",
+                         what);
                 return -EINVAL;
         }
         if (!short_enough(handle, FIELD_MAX) || !short_enough(stable_id, FIELD_MAX)) {
@@ -380,7 +436,7 @@ static int do_check(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
                 return error_reply(id, k == -EINVAL ? PW_NM_E_BAD_FIELDS : PW_NM_E_BAD_VALUE, msg,
                                    ret, ret_len);
         if (!site[0] || !short_enough(site, FIELD_MAX))
-                return error_reply(id, PW_NM_E_BAD_VALUE, "check: site must be 1..512 bytes", ret,
+                return error_reply(id, PW_NM_E_BAD_VALUE, "check: site must be 1..256 bytes", ret,
                                    ret_len);
         if (h->standalone && !h->policy)
                 return error_reply(id, PW_NM_E_NO_POLICY, h->policy_error, ret, ret_len);
@@ -457,17 +513,20 @@ static int do_check(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
 /* account: is this account the company's, and may this user act as it. */
 static int do_account(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, size_t *ret_len) {
         json_error_t jerr;
-        json_t *ign;
-        const char *site, *handle, *stable_id = NULL, *display = NULL, *detected_by;
+        json_t *ign, *sv = NULL, *dv = NULL;
+        const char *site, *handle, *stable_id, *display, *detected_by;
         char msg[300];
 
-        if (json_unpack_ex(root, &jerr, 0, "{s:o, s:o, s:o, s:s, s:s, s:s?, s:s?, s:s !}", "v",
-                           &ign, "id", &ign, "type", &ign, "site", &site, "handle", &handle,
-                           "stable_id", &stable_id, "display_name", &display, "detected_by",
-                           &detected_by) < 0) {
+        if (json_unpack_ex(root, &jerr, 0, "{s:o, s:o, s:o, s:s, s:s, s?o, s?o, s:s !}", "v", &ign,
+                           "id", &ign, "type", &ign, "site", &site, "handle", &handle, "stable_id",
+                           &sv, "display_name", &dv, "detected_by", &detected_by) < 0) {
                 snprintf(msg, sizeof msg, "account: %s", jerr.text);
                 return error_reply(id, PW_NM_E_BAD_FIELDS, msg, ret, ret_len);
         }
+        if (opt_string(sv, &stable_id) < 0 || opt_string(dv, &display) < 0)
+                return error_reply(id, PW_NM_E_BAD_FIELDS,
+                                   "account: stable_id and display_name must be strings or null",
+                                   ret, ret_len);
         if (!site[0] || !handle[0] || !detected_by[0] || !short_enough(site, FIELD_MAX) ||
             !short_enough(handle, FIELD_MAX) || !short_enough(stable_id, FIELD_MAX) ||
             !short_enough(display, FIELD_MAX) || !short_enough(detected_by, FIELD_MAX))
@@ -520,15 +579,17 @@ static int do_account(struct pw_nm_host *h, json_t *root, json_t *id, char **ret
                         json_decref(r);
                         return error_reply(id, code, msg, ret, ret_len);
                 }
-                json_t *ca = json_object_get(srv, "company_account");
+                json_t *ca = json_object_get(srv, "company");
                 json_t *au = json_object_get(srv, "authorised");
                 json_t *nm = json_object_get(srv, "account_name");
-                json_t *li = json_object_get(srv, "linked");
+                json_t *se = json_object_get(srv, "session");
                 bad |= json_object_set_new(r, "company_account", json_boolean(json_is_true(ca)));
                 bad |= json_object_set_new(r, "authorised", json_boolean(json_is_true(au)));
                 bad |= json_object_set_new(r, "account_name",
                                            json_is_string(nm) ? json_incref(nm) : json_null());
-                bad |= json_object_set_new(r, "linked", json_boolean(json_is_true(li)));
+                /* The service links a company account to the login session it ties us to. */
+                bad |= json_object_set_new(r, "linked",
+                                           json_boolean(json_is_true(ca) && json_is_object(se)));
                 json_decref(srv);
         }
         if (bad) {
@@ -612,7 +673,9 @@ static int do_post_attempt(struct pw_nm_host *h, json_t *root, json_t *id, char 
                         return error_reply(id, code, msg, ret, ret_len);
                 }
                 json_t *rec = json_object_get(srv, "recorded");
-                bad |= json_object_set_new(r, "recorded", json_boolean(!rec || json_is_true(rec)));
+                json_t *arc = json_object_get(srv, "archived");
+                bad |= json_object_set_new(r, "recorded", json_boolean(json_is_true(rec)));
+                bad |= json_object_set_new(r, "archived", json_boolean(json_is_true(arc)));
                 json_decref(srv);
         }
         if (bad) {

@@ -36,7 +36,9 @@ enum pw_mode {
 struct pw_policy; /* opaque, immutable once loaded */
 
 enum {
-        PW_POLICY_NO_COMPILE = 1 << 0, /* parse and validate only (policy check, fuzzing) */
+        PW_POLICY_NO_COMPILE = 1 << 0,  /* parse and validate only (policy check, fuzzing) */
+        PW_POLICY_SYNTAX_ONLY = 1 << 1, /* with NO_COMPILE: check regexes with vectorscan's
+                                           parser only, not by compiling each (fuzzing) */
 };
 
 /* Loads and validates the policy file at `path` (term-list files are resolved relative to its
@@ -62,6 +64,22 @@ const char *pw_policy_id(const struct pw_policy *p);
 /* Names of the detectors the policy uses, NULL-terminated, borrowed from `p`. */
 const char *const *pw_policy_detectors(const struct pw_policy *p);
 
+/* How a compiled policy's matchers were obtained (postwardenctl policy compile, benchmarks). */
+struct pw_compile_info {
+        int from_cache;        /* 1: loaded from the cache file, 0: compiled */
+        int cache_written;     /* 1: compiled and stored in the cache file */
+        int cache_load_error;  /* errno why an existing cache file was not used, or 0 */
+        int cache_store_error; /* errno why the cache file could not be written, or 0 */
+        size_t n_literals;     /* distinct normalised terms, context words and allow-terms */
+        size_t n_regexes;      /* regexes */
+        size_t db_bytes;       /* size of the vectorscan databases */
+        double build_ms;       /* wall time to compile or load them */
+        char cache_file[4096]; /* the cache file used or written, or "" */
+};
+
+/* Fills *ret for a compiled policy; -ENOENT when loaded with PW_POLICY_NO_COMPILE. */
+int pw_policy_compile_info(const struct pw_policy *p, struct pw_compile_info *ret);
+
 /* ---- checking text --------------------------------------------------------------------------- */
 
 /* Who is posting, and as which account. Every pointer is borrowed for the call; any may be NULL. */
@@ -73,6 +91,8 @@ struct pw_check_input {
         const char *account_id;     /* the site's stable id of the acting account, or NULL */
         const char *user;           /* the employee's login name (from the kernel's uid) */
         const char *const *groups;  /* the employee's group names, NULL-terminated, or NULL */
+        enum pw_mode mode;          /* 0: derived from site and account (the normal case);
+                                       else forced, e.g. postwardenctl policy test --mode */
 };
 
 struct pw_span {
@@ -112,7 +132,7 @@ int pw_policy_check(const struct pw_policy *p, const struct pw_check_input *in,
 /* Frees a verdict; accepts NULL; returns NULL. */
 struct pw_verdict *pw_verdict_free(struct pw_verdict *v);
 
-/* The verdict as a new JSON object (the shape documented in docs/protocol.md), or NULL. */
+/* The verdict as a new JSON object (the shape documented in docs/policy.md), or NULL. */
 json_t *pw_verdict_to_json(const struct pw_verdict *v);
 
 const char *pw_action_name(enum pw_action a); /* "allow", "warn", "block" */

@@ -196,6 +196,9 @@ static inline int nmh_finish(struct nmh_proc *p, json_t **ret) {
         json_t *all = json_array(), *j;
         int k, bad = 0;
         nmh_release(p);
+        if (p->in >= 0)
+                close(p->in);
+        p->in = -1;
         while ((k = nmh_next(p, &j)) == 1)
                 json_array_append_new(all, j);
         if (k < 0)
@@ -233,9 +236,17 @@ static inline long nmh_rss_kib(pid_t pid) {
         return kib;
 }
 
-/* 1 when every member of `want` is in `got` with an equal value (objects compared the same way,
- * recursively; everything else with json_equal). */
+/* 1 when every member of `want` is in `got` with an equal value: objects compared the same way,
+ * recursively; arrays element by element (same length); everything else with json_equal. */
 static inline int nmh_subset(json_t *want, json_t *got) {
+        if (json_is_array(want)) {
+                if (!json_is_array(got) || json_array_size(got) != json_array_size(want))
+                        return 0;
+                for (size_t i = 0; i < json_array_size(want); i++)
+                        if (!nmh_subset(json_array_get(want, i), json_array_get(got, i)))
+                                return 0;
+                return 1;
+        }
         if (!json_is_object(want))
                 return json_equal(want, got);
         if (!json_is_object(got))

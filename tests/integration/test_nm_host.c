@@ -18,12 +18,14 @@
 #define ORIGIN "chrome-extension://" EXT_ID "/"
 
 struct env {
-        const char *bin; /* PW_HOST */
-        const char *src; /* PW_SOURCE_DIR */
-        char dir[64];    /* scratch directory */
-        char cfg[128];   /* host configuration allowing EXT_ID and FF_ID */
-        char sock[128];  /* a socket path nobody listens on */
-        char log[128];   /* the host's stderr */
+        const char *bin;  /* PW_HOST */
+        const char *src;  /* PW_SOURCE_DIR */
+        char dir[64];     /* scratch directory */
+        char cfg[128];    /* host configuration allowing EXT_ID and FF_ID */
+        char sock[128];   /* a socket path nobody listens on */
+        char log[128];    /* the host's stderr */
+        char policy[512]; /* the default policy */
+        char cache[128];  /* compiled-policy cache for standalone runs */
 };
 
 static int setup(void **state) {
@@ -42,6 +44,10 @@ static int setup(void **state) {
         snprintf(e->cfg, sizeof e->cfg, "%s/host.json", e->dir);
         snprintf(e->sock, sizeof e->sock, "%s/nobody.sock", e->dir);
         snprintf(e->log, sizeof e->log, "%s/host.log", e->dir);
+        snprintf(e->policy, sizeof e->policy, "%s/policy/default/policy.json", e->src);
+        snprintf(e->cache, sizeof e->cache, "%s/cache", e->dir);
+        if (mkdir(e->cache, 0700) < 0)
+                return -1;
         FILE *f = fopen(e->cfg, "w");
         if (!f)
                 return -1;
@@ -74,6 +80,16 @@ static int run(struct env *e, const struct nmh_buf *in, size_t chunk, unsigned g
         return nmh_finish(&p, ret);
 }
 
+/* As run(), standalone with the default policy. */
+static int run_standalone(struct env *e, const struct nmh_buf *in, json_t **ret) {
+        char *argv[] = {(char *)e->bin, "--config", e->cfg, "--policy", e->policy,
+                        "--cache",      e->cache,   ORIGIN, NULL};
+        struct nmh_proc p;
+        assert_int_equal(nmh_spawn(&p, argv, e->log), 0);
+        assert_int_equal(nmh_feed(&p, in->p, in->len, 0, 0, 0), 0);
+        return nmh_finish(&p, ret);
+}
+
 static json_t *hello(json_int_t id) {
         return json_pack("{s:i, s:I, s:s}", "v", 1, "id", id, "type", "hello");
 }
@@ -102,9 +118,8 @@ static uint8_t *unhex(const char *s, size_t *ret_len) {
         return b;
 }
 
-/* Every tests/golden/nm-*.json whose mode this run serves: request in, reply as expected. */
-static void golden_frames(void **state) {
-        struct env *e = *state;
+/* Every tests/golden/nm-*.json whose mode is `mode` or "any": request in, reply as expected. */
+static void golden(struct env *e, const char *want_mode) {
         char gdir[512];
         snprintf(gdir, sizeof gdir, "%s/tests/golden", e->src);
         DIR *d = opendir(gdir);
@@ -123,7 +138,7 @@ static void golden_frames(void **state) {
                         fail_msg("%s: %s", path, je.text);
                 const char *mode = json_string_value(json_object_get(g, "mode"));
                 assert_non_null(mode);
-                if (strcmp(mode, "any") && strcmp(mode, "relay-unavailable")) {
+                if (strcmp(mode, "any") && strcmp(mode, want_mode)) {
                         json_decref(g);
                         continue;
                 }
@@ -150,7 +165,10 @@ static void golden_frames(void **state) {
         assert_true(json_array_size(cases) >= 10);
 
         json_t *replies;
-        assert_int_equal(run(e, &in, 0, 0, &replies), 0);
+        if (!strcmp(want_mode, "standalone"))
+                assert_int_equal(run_standalone(e, &in, &replies), 0);
+        else
+                assert_int_equal(run(e, &in, 0, 0, &replies), 0);
         assert_int_equal(json_array_size(replies), json_array_size(cases));
         size_t i;
         json_t *g;
@@ -164,6 +182,14 @@ static void golden_frames(void **state) {
         json_decref(replies);
         json_decref(cases);
         free(in.p);
+}
+
+static void golden_frames_relay_unavailable(void **state) {
+        golden(*state, "relay-unavailable");
+}
+
+static void golden_frames_standalone(void **state) {
+        golden(*state, "standalone");
 }
 
 /* ---- framing -----------------------------------------------------------------------------------
@@ -509,7 +535,8 @@ static void memory_stays_flat_over_100k_requests(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(golden_frames),
+                cmocka_unit_test(golden_frames_relay_unavailable),
+                cmocka_unit_test(golden_frames_standalone),
                 cmocka_unit_test(hello_then_eof_exits_zero),
                 cmocka_unit_test(no_input_exits_zero_silently),
                 cmocka_unit_test(oversize_frame_is_skipped_and_host_goes_on),

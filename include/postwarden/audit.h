@@ -1,0 +1,355 @@
+/* libpostwarden-audit: the audit store, one SQLite file with a hash chain over its events.
+ *
+ * One `struct pw_audit` owns one `sqlite3 *`. postwardend opens it read-write from its single
+ * writer thread and is the only writer; postwardenctl opens it read-only. A handle is used by one
+ * thread at a time (it is not locked internally).
+ *
+ * Writes. Every mutating call either joins the transaction opened by pw_audit_begin() (the
+ * writer's group commit: begin, append a batch, commit once = one fsync, then acknowledge the
+ * whole batch) or, outside one, runs in a transaction of its own. Nothing written inside
+ * pw_audit_begin() is durable, and no sequence number handed out is final, until
+ * pw_audit_commit() returns 0; after any failure inside a batch call pw_audit_rollback() and
+ * acknowledge nothing of the batch.
+ *
+ * Sources. Every fact group carries where it came from (enum pw_audit_source): the kernel
+ * (SO_PEERCRED, /proc), root's PAM module, the user's own client process, or postwardend itself
+ * (verdicts, tie rules, receipt times). See docs/audit.md.
+ *
+ * Privacy. The store refuses what must never be kept: archive text is accepted only for a post
+ * made as a company account; personal accounts' handles, stable ids and display names are
+ * reduced to a keyed HMAC (or dropped); findings of personal posts are dropped unless the event
+ * says the policy keeps them; finding excerpts must be short (already masked by the policy).
+ *
+ * Times are UTC microseconds since the Unix epoch (int64_t); 0 in an input means "now".
+ * Integers that may be unknown use -1 for "unknown" and are stored as NULL.
+ * Errors: -errno, with a sentence in the optional `struct pw_error`:
+ *   -EROFS read-only file or handle, -EBADMSG corrupt database or broken chain, -ENOSPC/-EFBIG
+ *   disk or file-size limit, -EBUSY locked, -ENOTSUP schema newer than this code, -ENOKEY no
+ *   HMAC key, -EINVAL bad argument (named in the error), -ENOENT no such row, -ENOMEM. */
+#ifndef POSTWARDEN_AUDIT_H
+#define POSTWARDEN_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "postwarden/error.h"
+
+#define PW_AUDIT_SCHEMA_VERSION 2   /* PRAGMA user_version this code creates and migrates to */
+#define PW_AUDIT_HASH_SIZE      32  /* SHA-256 */
+#define PW_AUDIT_EXCERPT_MAX    128 /* bytes of a finding's masked excerpt, at most */
+#define PW_AUDIT_TEXT_MAX       (1 << 20) /* bytes of an archived post, at most */
+#define PW_AUDIT_NOTE_MAX       2000      /* bytes of a justification or note, at most */
+
+struct pw_audit; /* opaque: one database connection and its prepared statements */
+
+/* ---- opening -------------------------------------------------------------------------------- */
+
+enum {
+        PW_AUDIT_READONLY = 1 << 0,  /* open read-only: no migration, no writes (postwardenctl) */
+        PW_AUDIT_NO_CREATE = 1 << 1, /* refuse to create a missing database file */
+};
+
+struct pw_audit_options {
+        const char *path;     /* the database file (required) */
+        const char *key_path; /* HMAC key file; NULL: "<path>.hmac-key" for writers, none for
+                               * readers. A writer creates it (0600, 32 random bytes) if absent */
+        unsigned flags;       /* PW_AUDIT_* above */
+        int busy_timeout_ms;  /* SQLite busy timeout; 0: 5000 */
+        int target_version;   /* migrate no further than this; 0: PW_AUDIT_SCHEMA_VERSION (tests) */
+};
+
+/* Opens (creating and migrating as needed, unless read-only) the store described by `opt`
+ * (borrowed). Sets WAL, synchronous=FULL, foreign_keys, secure_delete and busy_timeout. Refuses a
+ * database whose user_version is newer than PW_AUDIT_SCHEMA_VERSION (-ENOTSUP), a read-only
+ * handle on a database that still needs migrating (-EROFS), a writable open of a file the
+ * process cannot write (-EROFS), and a file that is not a database (-EBADMSG). On success *ret
+ * is a handle the caller frees with pw_audit_free(); on failure *ret is untouched. */
+int pw_audit_open(const struct pw_audit_options *opt, struct pw_audit **ret, struct pw_error *err);
+
+/* Rolls back an open transaction, finalises every statement, closes the database and wipes the
+ * HMAC key. Accepts NULL; returns NULL. */
+struct pw_audit *pw_audit_free(struct pw_audit *a);
+
+/* The schema version of the open database (PRAGMA user_version). */
+int pw_audit_schema_version(struct pw_audit *a);
+
+/* ---- sources and kinds ---------------------------------------------------------------------- */
+
+enum pw_audit_source {
+        PW_AUDIT_SRC_KERNEL = 1,  /* SO_PEERCRED uid/pid, /proc/PID/{sessionid,loginuid} */
+        PW_AUDIT_SRC_PAM = 2,     /* root's PAM module */
+        PW_AUDIT_SRC_CLIENT = 3,  /* claimed by the user's own process (browser, host) */
+        PW_AUDIT_SRC_SERVICE = 4, /* derived by postwardend itself (verdict, tie rule, times) */
+};
+
+enum pw_audit_kind {
+        PW_AUDIT_SESSION_OPEN = 1,  /* written by pw_audit_session_open() */
+        PW_AUDIT_SESSION_CLOSE = 2, /* written by pw_audit_session_close() */
+        PW_AUDIT_ACCOUNT_SEEN = 3,  /* written by pw_audit_account_seen() for a new account */
+        PW_AUDIT_SESSION_LINK = 4,  /* written by pw_audit_link() for a new link */
+        PW_AUDIT_POST_ATTEMPT = 5,  /* a submit attempt with its verdict and findings */
+        PW_AUDIT_AUTH_BLOCK = 6,    /* acting as a company account the user may not use */
+        PW_AUDIT_OVERRIDE = 7,      /* "post anyway" with a justification */
+        PW_AUDIT_REDACTION = 8,     /* written by pw_audit_redact() */
+        PW_AUDIT_PURGE = 9,         /* written by pw_audit_purge() */
+};
+
+/* "kernel", "pam", "client", "service"; NULL for an unknown value. */
+const char *pw_audit_source_name(enum pw_audit_source s);
+/* "session_open", "session_close", "account_seen", "session_link", "post_attempt",
+ * "auth_block", "override", "redaction", "purge"; NULL for an unknown value. */
+const char *pw_audit_kind_name(enum pw_audit_kind k);
+/* The reverse of pw_audit_kind_name(); 0 for an unknown name. */
+enum pw_audit_kind pw_audit_kind_from_name(const char *name);
+
+/* ---- transactions (group commit) ------------------------------------------------------------ */
+
+/* Opens a write transaction (BEGIN IMMEDIATE). -EBUSY if one is already open on this handle. */
+int pw_audit_begin(struct pw_audit *a, struct pw_error *err);
+/* Commits it: one fsync of the WAL. On failure the transaction is rolled back, the chain head
+ * returns to the last committed one, and nothing of the batch may be acknowledged. */
+int pw_audit_commit(struct pw_audit *a, struct pw_error *err);
+/* Rolls back the open transaction (no-op without one). Always leaves the handle usable. */
+int pw_audit_rollback(struct pw_audit *a);
+
+/* ---- login sessions ------------------------------------------------------------------------- */
+
+struct pw_audit_session {
+        const char *user;           /* login name */
+        int64_t uid;                /* -1: unknown */
+        const char *service;        /* PAM service, e.g. "gdm-password", "sshd" */
+        const char *tty;            /* PAM_TTY, or NULL */
+        const char *rhost;          /* PAM_RHOST, or NULL */
+        int64_t audit_sessionid;    /* /proc/self/sessionid; -1 or 4294967295: unset (NULL) */
+        int64_t loginuid;           /* /proc/self/loginuid; -1 or 4294967295: unset (NULL) */
+        const char *xdg_session_id; /* XDG_SESSION_ID, or NULL */
+        const char *host;           /* the workstation's host name */
+        int64_t opened_us;          /* 0: now */
+        enum pw_audit_source src;   /* who stated the fields above: normally PW_AUDIT_SRC_PAM */
+        int64_t peer_uid, peer_pid; /* the sender, from the kernel (SO_PEERCRED); -1: unknown */
+};
+
+/* Records an open session and its session_open event. *ret_session_id (may be NULL) receives
+ * the session's row id, used in links and events. */
+int pw_audit_session_open(struct pw_audit *a, const struct pw_audit_session *s,
+                          int64_t *ret_session_id, int64_t *ret_seq, struct pw_error *err);
+
+/* Closes session `session_id` at `closed_us` (0: now), as stated by `src`, and writes its
+ * session_close event. -ENOENT: no such session; -EALREADY: it is already closed. */
+int pw_audit_session_close(struct pw_audit *a, int64_t session_id, int64_t closed_us,
+                           enum pw_audit_source src, int64_t peer_uid, int64_t peer_pid,
+                           int64_t *ret_seq, struct pw_error *err);
+
+/* The newest open session whose kernel audit session id is `audit_sessionid`, or -ENOENT. For
+ * the PAM close message and tie rule 1. */
+int pw_audit_session_find_by_sessionid(struct pw_audit *a, int64_t audit_sessionid,
+                                       int64_t *ret_session_id, struct pw_error *err);
+
+/* Fills `ids` (up to `max`) with the open sessions of `uid`, newest first; *ret_n is how many
+ * there are in all (may exceed max). For tie rules 2 to 4. */
+int pw_audit_sessions_open_for_uid(struct pw_audit *a, int64_t uid, int64_t *ids, size_t max,
+                                   size_t *ret_n, struct pw_error *err);
+
+/* ---- accounts acted as ---------------------------------------------------------------------- */
+
+struct pw_audit_account {
+        const char *site;         /* e.g. "x.com" (required) */
+        const char *stable_id;    /* the site's stable id of the account, or NULL */
+        const char *handle;       /* e.g. "@AcmeCorp", or NULL (one of stable_id/handle needed) */
+        const char *display_name; /* or NULL; dropped for personal accounts */
+        int company;              /* 1: a company account (stored in clear); 0: personal (HMAC) */
+        const char *policy_name;  /* the company account's name in the policy, or NULL */
+        enum pw_audit_source src; /* who claimed it: normally PW_AUDIT_SRC_CLIENT */
+        int64_t seen_us;          /* 0: now */
+};
+
+/* Finds or creates the account row (keyed by site and stable id, else handle; personal ones by
+ * their HMAC) and updates its last-seen time and, for company accounts, handle and display name.
+ * A new account also gets an account_seen event. Personal accounts need the HMAC key (-ENOKEY).
+ * *ret_account_id (may be NULL) receives the row id. */
+int pw_audit_account_seen(struct pw_audit *a, const struct pw_audit_account *acct,
+                          int64_t *ret_account_id, struct pw_error *err);
+
+/* The id of the company account `handle_or_id` (matched against handle, case-insensitively,
+ * and stable id) on `site` (NULL: any site; the newest match wins), or -ENOENT. */
+int pw_audit_account_find(struct pw_audit *a, const char *site, const char *handle_or_id,
+                          int64_t *ret_account_id, struct pw_error *err);
+
+/* HMAC-SHA-256 of ("pw-handle-v1" NUL site NUL value) with the store's key, as 64 lowercase hex
+ * digits and a NUL in ret_hex. -ENOKEY without a key. */
+int pw_audit_hmac_handle(struct pw_audit *a, const char *site, const char *value,
+                         char ret_hex[2 * PW_AUDIT_HASH_SIZE + 1], struct pw_error *err);
+
+/* ---- session <-> account links -------------------------------------------------------------- */
+
+enum pw_audit_tie_rule {
+        PW_AUDIT_TIE_SESSIONID = 1, /* the peer's audit sessionid is a PAM session */
+        PW_AUDIT_TIE_USER_MANAGER =
+                2, /* via the uid's systemd --user manager -> graphical session */
+        PW_AUDIT_TIE_ONLY_SESSION = 3, /* the uid's only open session */
+        PW_AUDIT_TIE_AMBIGUOUS = 4,    /* one of several candidates: one link row per candidate */
+};
+
+/* Links session `session_id` and account `account_id` by `rule` (updating last_us when the link
+ * exists; a new link also gets a session_link event). `seen_us` 0: now. */
+int pw_audit_link(struct pw_audit *a, int64_t session_id, int64_t account_id,
+                  enum pw_audit_tie_rule rule, int64_t seen_us, int64_t *ret_link_id,
+                  struct pw_error *err);
+
+/* ---- events --------------------------------------------------------------------------------- */
+
+struct pw_audit_finding {
+        const char *rule_id;  /* the policy rule */
+        const char *category; /* e.g. "confidential", "iban" */
+        const char *action;   /* "allow", "warn" or "block" */
+        const char *excerpt;  /* masked excerpt (at most PW_AUDIT_EXCERPT_MAX bytes), or NULL */
+        uint32_t byte_start, byte_end; /* span in the post, UTF-8 bytes */
+        uint32_t u16_start, u16_end;   /* span in the post, UTF-16 units */
+};
+
+enum {
+        PW_AUDIT_KEEP_PERSONAL_FINDINGS = 1 << 0, /* the policy keeps findings of personal posts */
+};
+
+struct pw_audit_event {
+        enum pw_audit_kind kind;        /* POST_ATTEMPT, AUTH_BLOCK or OVERRIDE */
+        int64_t time_us;                /* 0: now */
+        int64_t peer_uid, peer_pid;     /* SO_PEERCRED; -1: unknown */
+        int64_t peer_sessionid;         /* /proc/PID/sessionid; -1 or 4294967295: unset */
+        enum pw_audit_source peer_src;  /* normally PW_AUDIT_SRC_KERNEL */
+        int64_t session_id;             /* the tied session, or 0 */
+        int64_t account_id;             /* the acting account (pw_audit_account_seen), or 0 */
+        const char *site;               /* or NULL */
+        enum pw_audit_source claim_src; /* who claimed site/account/text: normally CLIENT */
+        const char *action;             /* verdict: "allow", "warn", "block", or NULL */
+        const char *mode;               /* "personal", "business", "unknown", or NULL */
+        int company_account;            /* 1: the acting account is the company's */
+        int authorised;                 /* 1: the user may act as it (company accounts) */
+        const char *policy_id;          /* pw_policy_id() of the policy applied, or NULL */
+        const char *justification;      /* the override's justification, or NULL */
+        const char *archive_text;       /* full post text: only mode "business" + company */
+        size_t archive_len;             /* bytes of archive_text */
+        const struct pw_audit_finding *findings; /* borrowed array, or NULL */
+        size_t n_findings;
+        unsigned flags; /* PW_AUDIT_KEEP_PERSONAL_FINDINGS */
+};
+
+/* Appends `ev` (borrowed) with its findings and archive text to the chain. *ret_seq (may be
+ * NULL) receives its sequence number (final once committed). -EINVAL names the refused field
+ * (e.g. archive text for a personal post, an over-long excerpt, an unknown action). */
+int pw_audit_append(struct pw_audit *a, const struct pw_audit_event *ev, int64_t *ret_seq,
+                    struct pw_error *err);
+
+/* ---- the chain ------------------------------------------------------------------------------ */
+
+struct pw_audit_head {
+        int64_t seq;                          /* the last committed event, 0: empty chain */
+        uint8_t hash[PW_AUDIT_HASH_SIZE];     /* its hash (all zero for an empty chain) */
+        char hex[2 * PW_AUDIT_HASH_SIZE + 1]; /* the hash in lowercase hex */
+};
+
+/* The committed chain head, for the service to log (syslog) every N events or minutes. */
+int pw_audit_head(struct pw_audit *a, struct pw_audit_head *ret);
+
+/* Stores the committed head in the checkpoint table (kind "head"), when it was logged. */
+int pw_audit_record_head(struct pw_audit *a, struct pw_error *err);
+
+struct pw_audit_verify_result {
+        int64_t rows;              /* events checked */
+        int64_t first_seq;         /* first event checked (after the newest purge checkpoint) */
+        struct pw_audit_head head; /* the head reached (last good row) */
+        int64_t bad_seq;           /* first broken row, 0 when the chain verifies */
+        char reason[160];          /* why it is broken, "" when it verifies */
+};
+
+/* Walks the chain from the newest purge checkpoint (or the start), recomputing each row's
+ * metadata and content hashes (content from the archive and findings, or the kept content hash
+ * of a redacted row) and the session/account/link facts the chain vouches for. `expected`
+ * (may be NULL) are heads logged outside the database: each must be on the chain, else the
+ * database was truncated or rewritten. Returns 0 when everything verifies, -EBADMSG with
+ * bad_seq and reason when not, another -errno when the database cannot be read. *ret is filled
+ * in both of the first two cases. */
+int pw_audit_verify(struct pw_audit *a, const struct pw_audit_head *expected, size_t n_expected,
+                    struct pw_audit_verify_result *ret, struct pw_error *err);
+
+/* Replaces event `seq`'s archived text and findings with a tombstone (the row keeps its content
+ * hash, so the chain still verifies) and appends a redaction event naming `seq` and `reason`.
+ * Deleted bytes are zeroed in the file (secure_delete) and the WAL is checkpointed and
+ * truncated. -ENOENT: no such event; -EALREADY: already redacted. Not inside pw_audit_begin(). */
+int pw_audit_redact(struct pw_audit *a, int64_t seq, const char *reason, int64_t *ret_seq,
+                    struct pw_error *err);
+
+struct pw_audit_purge_result {
+        int64_t checkpoint_seq;   /* the last purged event (the chain resumes after it), 0: none */
+        int64_t events_removed;   /* events deleted */
+        int64_t sessions_removed; /* sessions closed before the cutoff and no longer referenced */
+        int64_t accounts_removed; /* accounts no longer referenced */
+};
+
+/* Deletes the oldest events up to (not including) the first one at or after `before_us`, with
+ * their findings and archive, then sessions closed before `before_us` and accounts no longer
+ * referenced; writes a purge checkpoint (seq, hash of the last deleted event) so the remaining
+ * chain verifies, and a purge event. Not inside pw_audit_begin(). */
+int pw_audit_purge(struct pw_audit *a, int64_t before_us, struct pw_audit_purge_result *ret,
+                   struct pw_error *err);
+
+/* ---- queries (postwardenctl audit ...) ------------------------------------------------------ */
+
+struct pw_audit_session_row {
+        int64_t id;
+        const char *user, *service, *tty, *rhost, *xdg_session_id, *host; /* NULL when unset */
+        int64_t uid, audit_sessionid, loginuid;                           /* -1 when unset */
+        int64_t opened_us, closed_us; /* closed_us 0: still open */
+        enum pw_audit_source src;
+        int64_t account_id; /* the link that matched the filter, 0 without account filter */
+        enum pw_audit_tie_rule rule; /* its tie rule, 0 without account filter */
+};
+
+struct pw_audit_session_filter {
+        int64_t account_id; /* sessions linked to this account, 0: any */
+        const char *user;   /* this login name, NULL: any */
+        int64_t since_us;   /* sessions still open at or after this time, 0: no bound */
+        int64_t until_us;   /* sessions opened before this time, 0: no bound */
+        size_t limit;       /* at most this many rows, 0: no limit */
+};
+
+/* Calls `cb` for each session matching `f` (NULL: all), newest first. Strings in the row are
+ * borrowed for the call only. A non-zero return from cb stops the walk and is returned. */
+typedef int (*pw_audit_session_cb)(const struct pw_audit_session_row *row, void *userdata);
+int pw_audit_query_sessions(struct pw_audit *a, const struct pw_audit_session_filter *f,
+                            pw_audit_session_cb cb, void *userdata, struct pw_error *err);
+
+struct pw_audit_event_row {
+        int64_t seq;
+        enum pw_audit_kind kind;
+        int64_t time_us;
+        int64_t peer_uid, peer_pid, peer_sessionid;                          /* -1 when unset */
+        enum pw_audit_source peer_src, claim_src;                            /* 0 when unset */
+        int64_t session_id, account_id, target_seq;                          /* 0 when unset */
+        const char *site, *action, *mode, *policy_id, *justification, *note; /* or NULL */
+        int company_account, authorised;
+        int n_findings; /* findings stored with it */
+        int archived;   /* 1: full text in the archive; 2: redacted to a tombstone */
+};
+
+struct pw_audit_event_filter {
+        int64_t since_us;        /* events at or after this time, 0: no bound */
+        int64_t until_us;        /* events before this time, 0: no bound */
+        int64_t account_id;      /* 0: any */
+        int64_t session_id;      /* 0: any */
+        int64_t peer_uid;        /* -1: any */
+        enum pw_audit_kind kind; /* 0: any */
+        size_t limit;            /* 0: no limit */
+};
+
+/* Calls `cb` for each event matching `f` (NULL: all) in time order. As pw_audit_query_sessions. */
+typedef int (*pw_audit_event_cb)(const struct pw_audit_event_row *row, void *userdata);
+int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter *f,
+                          pw_audit_event_cb cb, void *userdata, struct pw_error *err);
+
+/* The archived text of event `seq` into *ret_text (malloc'd, NUL-terminated, caller frees) and
+ * its length. -ENOENT: nothing archived; -ENODATA: redacted. */
+int pw_audit_archive_text(struct pw_audit *a, int64_t seq, char **ret_text, size_t *ret_len,
+                          struct pw_error *err);
+
+#endif
