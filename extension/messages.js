@@ -61,6 +61,7 @@ export const Unavailable = Object.freeze({
   TIMEOUT: 'timeout', // no answer in time
   REFUSED: 'refused', // the host refused our request (a bug on one side)
   TOO_LONG: 'too_long', // the draft is over what one frame may carry
+  HOST_VERSION: 'host_version', // the host speaks another protocol version
   WORKER: 'worker', // the content script could not reach the worker
 });
 
@@ -74,6 +75,7 @@ export const UNAVAILABLE_TEXT = Object.freeze({
   timeout: 'the Postwarden program did not answer in time',
   refused: 'the Postwarden program refused the request',
   too_long: 'the draft is too long to be checked',
+  host_version: 'the Postwarden program on this computer is out of date',
   worker: 'the extension is restarting',
 });
 
@@ -241,6 +243,8 @@ export function reasonFromCode(code) {
   if (code === ErrorCode.NO_POLICY) return Unavailable.NO_POLICY;
   if (code === ErrorCode.FRAME_TOO_LARGE) return Unavailable.TOO_LONG;
   if (code === ErrorCode.CALLER_DENIED) return Unavailable.HOST_FORBIDDEN;
+  if (code === ErrorCode.BAD_VERSION) return Unavailable.HOST_VERSION;
+  if (code === ErrorCode.INTERNAL) return Unavailable.HOST_ERROR;
   return Unavailable.REFUSED;
 }
 
@@ -322,6 +326,8 @@ export function parseVerdict(reply, textLength = Infinity) {
     mode: typeof v.mode === 'string' ? v.mode : null,
     message: typeof v.message === 'string' ? v.message : (messages[0] ?? ''),
     findings,
+    // findings the host dropped to keep its reply under 1 MiB (reply-level field)
+    trimmed: Number.isSafeInteger(reply?.findings_trimmed) && reply.findings_trimmed > 0 ? reply.findings_trimmed : 0,
   });
 }
 

@@ -89,6 +89,16 @@ class Page {
   }
 
   onKeydown(e) {
+    if (this.settings.perfMarks) {
+      const t0 = performance.now();
+      this.keydown(e);
+      performance.measure('postwarden-keydown', { start: t0, end: performance.now() });
+    } else {
+      this.keydown(e);
+    }
+  }
+
+  keydown(e) {
     if (this.passing || !isSendChord(e)) return;
     const target = e.composedPath()[0];
     const el = this.adapter.composeBoxFor(target);
@@ -229,7 +239,9 @@ class Box {
     let verdict;
     if (model.text.trim() === '') verdict = EMPTY;
     else {
+      if (page.settings.perfMarks) performance.mark('postwarden-check-sent');
       const r = await page.send({ what: Kind.CHECK, seq, site: page.site.name, account: page.adapter.account(this.el), text: model.text });
+      if (page.settings.perfMarks) performance.mark('postwarden-check-reply');
       verdict = r?.ok ? r.verdict : { unavailable: r?.unavailable ?? Unavailable.WORKER };
       page.ui.setIndicator(r?.ok ? 'active' : 'unavailable', r?.unavailable);
     }

@@ -146,6 +146,7 @@ export class Ui {
         if (f.excerpt) li.append(' ', el(doc, 'span', { class: 'pw-excerpt' }, `(${f.excerpt})`));
         ul.append(li);
       }
+      if (verdict.trimmed) ul.append(el(doc, 'li', {}, `…and ${verdict.trimmed} more`));
       if (verdict.findings.length) add(ul);
       if (kind === 'block' && verdict.overridable && state.overridesAllowed) this.#overrideControls(v);
     }

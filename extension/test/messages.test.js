@@ -93,6 +93,8 @@ test('protocol error codes map to reasons', () => {
   assert.equal(reasonFromCode(100), Unavailable.TOO_LONG);
   assert.equal(reasonFromCode(300), Unavailable.HOST_FORBIDDEN);
   assert.equal(reasonFromCode(203), Unavailable.REFUSED);
+  assert.equal(reasonFromCode(201), Unavailable.HOST_VERSION);
+  assert.equal(reasonFromCode(500), Unavailable.HOST_ERROR);
 });
 
 test('host frames: version, id and type are required; error frames need a code', () => {
@@ -120,6 +122,12 @@ test('verdicts: the engine\'s JSON shape is read, UTF-16 spans kept', () => {
   assert.equal(r.value.overridable, true);
   assert.deepEqual([r.value.findings[0].start, r.value.findings[0].end], [6, 13]);
   assert.equal(r.value.findings[0].rule, 'confidential-code-names');
+});
+
+test('verdicts: findings the host trimmed are counted', () => {
+  const r = parseVerdict({ v: 1, id: 3, type: 'check', verdict: { action: 'warn', findings: [] }, findings_trimmed: 12 });
+  assert.equal(r.value.trimmed, 12);
+  assert.equal(parseVerdict({ action: 'warn', findings: [] }).value.trimmed, 0);
 });
 
 test('verdicts: a reply carrying the verdict under "verdict" is read the same', () => {

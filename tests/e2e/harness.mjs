@@ -95,20 +95,22 @@ export function writeHostWrapper(dir, hostBinary, args) {
 // The real host binary: $PW_HOST, else $PW_BUILD_DIR/nmhost/postwarden-host; null if not built.
 export function hostBinary() {
   const candidates = [process.env.PW_HOST, process.env.PW_BUILD_DIR && path.join(process.env.PW_BUILD_DIR, 'nmhost', 'postwarden-host')];
-  for (const c of candidates) if (c && fs.existsSync(c)) return c;
+  for (const c of candidates) if (c && fs.existsSync(c)) return path.resolve(c);
   return null;
 }
 
 // Sets up the real host in standalone mode with the e2e policy, behind host-relay.mjs (which logs
-// the frame types and post_attempt fields). Resolves to { hostPath, frames() }.
-export function setupHost(dir, hostBin, extensionId) {
+// the frame types and post_attempt fields). Returns { hostPath, frames() }.
+// With { relay: false } the wrapper runs the host directly (for measurements; frames() is empty).
+export function setupHost(dir, hostBin, extensionId, { relay = true } = {}) {
   const config = path.join(dir, 'host.json');
   fs.writeFileSync(config, JSON.stringify({ allowed_extensions: [extensionId] }));
   const log = path.join(dir, 'frames.jsonl');
   fs.writeFileSync(log, '');
-  const hostPath = writeHostWrapper(dir, process.execPath, [
-    path.join(HERE, 'host-relay.mjs'), log, hostBin, '--config', config, '--policy', path.join(HERE, 'policy', 'policy.json'),
-  ]);
+  const hostArgs = ['--config', config, '--policy', path.join(HERE, 'policy', 'policy.json')];
+  const hostPath = relay
+    ? writeHostWrapper(dir, process.execPath, [path.join(HERE, 'host-relay.mjs'), log, hostBin, ...hostArgs])
+    : writeHostWrapper(dir, hostBin, hostArgs);
   return {
     hostPath,
     frames: () => fs.readFileSync(log, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l)),
