@@ -33,6 +33,7 @@ class Page {
     this.boxes = new WeakMap(); // compose box element -> Box
     this.live = new Set(); // Boxes seen, for submits without a scope (pruned when disconnected)
     this.passing = false; // true while we re-dispatch a submit we decided to let through
+    this.letThrough = new Set(); // Boxes whose submit was let through in this task (see onSubmit)
     this.ui.setIndicator(status.available === false ? 'unavailable' : 'active', status.reason);
   }
 
@@ -40,6 +41,7 @@ class Page {
     addEventListener('input', (e) => this.onInput(e), true);
     addEventListener('click', (e) => this.onClick(e), true);
     addEventListener('keydown', (e) => this.onKeydown(e), true);
+    addEventListener('submit', (e) => this.onSubmit(e), true);
     // Drafts already in the page (restored by the site) are checked once now.
     for (const el of this.adapter.boxesIn(document)) {
       const { text } = this.adapter.read(el);
@@ -88,6 +90,25 @@ class Page {
     if (boxes.length) this.enforce(e, boxes, () => submit.click());
   }
 
+  // A safety net for forms the page submits by script (form.requestSubmit(), an Enter handler):
+  // the submit event of a form holding compose boxes is decided like a click on its button. A
+  // submit that follows a click we already let through (same task) is not decided twice.
+  onSubmit(e) {
+    if (this.passing) return;
+    const form = e.target;
+    if (!form || form.tagName !== 'FORM') return;
+    const boxes = this.adapter.boxesIn(form).map((el) => this.box(el));
+    if (!boxes.length || boxes.every((b) => this.letThrough.has(b))) return;
+    const submitter = e.submitter && e.submitter.form === form ? e.submitter : undefined;
+    this.enforce(e, boxes, () => form.requestSubmit(submitter));
+  }
+
+  // Remembers that these boxes' submit was let through, until the current task ends.
+  passed(boxes) {
+    if (!this.letThrough.size) setTimeout(() => this.letThrough.clear(), 0);
+    for (const b of boxes) this.letThrough.add(b);
+  }
+
   onKeydown(e) {
     if (this.settings.perfMarks) {
       const t0 = performance.now();
@@ -123,6 +144,7 @@ class Page {
     const { per, d } = this.decide(boxes);
     if (d.kind === 'post') {
       this.attempts(per, 'post');
+      this.passed(boxes);
       return;
     }
     e.preventDefault();

@@ -108,3 +108,12 @@ test('pages of sites nobody listed get no content script at all', async () => {
   assert.equal(await page.locator('#compose').getAttribute('data-postwarden-verdict'), null);
   await page.close();
 });
+
+test('the popup answers: not a listed page, and protection unavailable', async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`chrome-extension://${browser.extensionId}/pages/popup.html`);
+  await page.locator('[data-postwarden-popup-page]').filter({ hasNotText: '…' }).waitFor({ timeout: T });
+  assert.match(await page.locator('[data-postwarden-popup-page]').textContent(), /not one of the sites your company listed/);
+  assert.match(await page.locator('[data-postwarden-popup-host]').textContent(), /Postwarden protection is unavailable/);
+  await page.close();
+});

@@ -108,6 +108,24 @@ test('textarea: Post inside the debounce window with clean text is checked, then
   await page.close();
 });
 
+test('a form the page submits by script (requestSubmit) is enforced too, and decided once', async () => {
+  const page = await open('textarea.html');
+  const before = attempts().length;
+  await page.locator('#box').pressSequentially('Kestrel in the lab');
+  await verdictIs(page, '#compose', 'block');
+  await page.click('#publish');
+  assert.deepEqual(await posts(page), []);
+  await page.locator('#box').fill('All fine in the lab');
+  await verdictIs(page, '#compose', 'allow');
+  await page.click('#publish');
+  assert.deepEqual(await posts(page), ['All fine in the lab']);
+  await page.click('#post');
+  assert.equal((await posts(page)).length, 2);
+  await page.waitForTimeout(200);
+  assert.deepEqual(attempts().slice(before).map((a) => a.posted), [false, true, true], 'one post_attempt per submit');
+  await page.close();
+});
+
 test('override: "Post anyway" with a justification posts, and the justification is recorded', async () => {
   const page = await open('textarea.html');
   const before = attempts().length;
