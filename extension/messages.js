@@ -232,7 +232,10 @@ function hostAccount(a) {
 export function reasonFromLastError(message) {
   const m = String(message ?? '');
   if (/native messaging host not found/i.test(m)) return Unavailable.HOST_MISSING;
-  if (/native host has exited/i.test(m)) return Unavailable.HOST_EXITED;
+  // Chromium says "exited" when it reads end of input from the host, and "Error when
+  // communicating" when its write fails because the host is already gone (a host that dies at
+  // once gives either, by timing): both mean the host stopped.
+  if (/native host has exited|error when communicating with the native messaging host/i.test(m)) return Unavailable.HOST_EXITED;
   if (/forbidden/i.test(m)) return Unavailable.HOST_FORBIDDEN;
   return Unavailable.HOST_ERROR;
 }

@@ -155,8 +155,14 @@ class Page {
       for (const p of per) p.b.render();
       return;
     }
-    for (const p of per) p.b.render('Checking before posting…');
+    // A second click while this submit is being checked is the same submit: absorbed, not queued.
+    if (per.some((p) => p.b.resubmitting)) return;
+    for (const p of per) {
+      p.b.resubmitting = true;
+      p.b.render('Checking before posting…');
+    }
     Promise.all(per.map((p) => (p.d.kind === 'check' ? p.b.check({ now: true }) : null))).then(() => {
+      for (const p of per) p.b.resubmitting = false;
       this.resubmit(boxes, redispatch, 'Checked. If the post did not go out, click Post again.');
     });
   }
@@ -217,6 +223,7 @@ class Box {
     this.inflight = null; // { seq, promise } of the running check
     this.model = { text: '', segments: null }; // the text the verdict is for, with its nodes
     this.lastSubmit = null; // { boxes, redispatch } of the last stopped submit
+    this.resubmitting = false; // a stopped submit is being checked, to be re-dispatched
     this.note = ''; // a line shown under the verdict
     const container = page.adapter.containerOf(el);
     container.setAttribute('data-postwarden-box', '');

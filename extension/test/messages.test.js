@@ -82,7 +82,8 @@ test('the browser\'s native-messaging errors map to reasons', () => {
   assert.equal(reasonFromLastError('Specified native messaging host not found.'), Unavailable.HOST_MISSING);
   assert.equal(reasonFromLastError('Native host has exited.'), Unavailable.HOST_EXITED);
   assert.equal(reasonFromLastError('Access to the specified native messaging host is forbidden.'), Unavailable.HOST_FORBIDDEN);
-  assert.equal(reasonFromLastError('Error when communicating with the native messaging host.'), Unavailable.HOST_ERROR);
+  assert.equal(reasonFromLastError('Error when communicating with the native messaging host.'), Unavailable.HOST_EXITED);
+  assert.equal(reasonFromLastError('Failed to start native messaging host.'), Unavailable.HOST_ERROR);
   assert.equal(reasonFromLastError(undefined), Unavailable.HOST_ERROR);
 });
 

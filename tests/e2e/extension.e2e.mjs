@@ -126,6 +126,18 @@ test('a form the page submits by script (requestSubmit) is enforced too, and dec
   await page.close();
 });
 
+test('a double click on Post inside the debounce window posts once', async () => {
+  const page = await open('textarea.html');
+  const before = attempts().length;
+  await page.locator('#box').fill('Cake in the kitchen');
+  await page.dblclick('#post');
+  await page.waitForFunction(() => window.fixture.posts.length === 1, null, { timeout: T });
+  await page.waitForTimeout(300);
+  assert.deepEqual(await posts(page), ['Cake in the kitchen']);
+  assert.equal(attempts().slice(before).length, 1);
+  await page.close();
+});
+
 test('override: "Post anyway" with a justification posts, and the justification is recorded', async () => {
   const page = await open('textarea.html');
   const before = attempts().length;
