@@ -14,7 +14,7 @@
 #include "internal.h"
 
 static void put(struct canon *c, const void *p, size_t n) {
-        if (c->oom)
+        if (c->oom || n == 0)
                 return;
         if (c->len + n > c->cap) {
                 size_t cap = c->cap ? c->cap : 256;

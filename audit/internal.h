@@ -14,6 +14,12 @@
 /* ---- prepared statements: prepared on first use, then reset and reused ----------------------- */
 
 enum stmt {
+        ST_BEGIN,
+        ST_COMMIT,
+        ST_ROLLBACK,
+        ST_SAVEPOINT,
+        ST_RELEASE,
+        ST_ROLLBACK_TO,
         ST_HEAD_EVENT,
         ST_HEAD_CHECKPOINT,
         ST_SESSION_INSERT,
@@ -54,6 +60,10 @@ enum stmt {
         ST_Q_SESSIONS_BY_ACCOUNT,
         ST_Q_EVENTS,
         ST_Q_EVENTS_BY_ACCOUNT,
+        ST_UNVOUCHED_SESSION,
+        ST_UNVOUCHED_CLOSE,
+        ST_UNVOUCHED_ACCOUNT,
+        ST_UNVOUCHED_LINK,
         ST__MAX
 };
 
@@ -138,7 +148,7 @@ int audit_subject_link(struct pw_audit *a, int64_t id, uint8_t out[32], struct p
 #define AUDIT_EVENT_META_COLUMNS                                                                   \
         "seq, kind, time_us, peer_uid, peer_pid, peer_sessionid, peer_src, session_id, "           \
         "account_id, link_id, site, claim_src, action, mode, company, authorised, policy_id, "     \
-        "justification, target_seq, note, subject_hash"
-#define AUDIT_EVENT_META_N 21
+        "justification, target_seq, note, subject_hash, verdict_src"
+#define AUDIT_EVENT_META_N 22
 
 #endif

@@ -29,6 +29,7 @@ int pw_audit_query_sessions(struct pw_audit *a, const struct pw_audit_session_fi
         bind_i64(st, ":since", f->since_us > 0 ? f->since_us : INT64_MIN);
         bind_i64(st, ":until", f->until_us > 0 ? f->until_us : INT64_MAX);
         bind_i64(st, ":limit", limit_of(f->limit));
+        bind_i64(st, ":open_only", f->open_only ? 1 : 0);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct pw_audit_session_row row = {
@@ -60,7 +61,7 @@ int pw_audit_query_sessions(struct pw_audit *a, const struct pw_audit_session_fi
 
 int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter *f,
                           pw_audit_event_cb cb, void *userdata, struct pw_error *err) {
-        static const struct pw_audit_event_filter all = {.peer_uid = -1};
+        static const struct pw_audit_event_filter all = {0};
         if (!a || !cb)
                 return -EINVAL;
         if (!f)
@@ -79,7 +80,8 @@ int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter
         bind_i64(st, ":since", f->since_us > 0 ? f->since_us : INT64_MIN);
         bind_i64(st, ":until", f->until_us > 0 ? f->until_us : INT64_MAX);
         bind_opt_i64(st, ":session_id", f->session_id > 0 ? f->session_id : -1);
-        bind_opt_i64(st, ":peer_uid", f->peer_uid);
+        if (f->by_uid)
+                bind_i64(st, ":peer_uid", f->peer_uid); /* else NULL: any */
         bind_text(st, ":kind", f->kind ? pw_audit_kind_name(f->kind) : NULL);
         bind_i64(st, ":limit", limit_of(f->limit));
         int rc;
@@ -104,8 +106,9 @@ int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter
                         .note = col_text(st, 16),
                         .company_account = (int)col_i64(st, 17, 0),
                         .authorised = (int)col_i64(st, 18, 0),
-                        .n_findings = (int)col_i64(st, 19, 0),
-                        .archived = (int)col_i64(st, 20, 0),
+                        .verdict_src = audit_source_from_name(col_text(st, 19)),
+                        .n_findings = (int)col_i64(st, 20, 0),
+                        .archived = (int)col_i64(st, 21, 0),
                 };
                 r = cb(&row, userdata);
                 if (r != 0) {

@@ -17,9 +17,16 @@
 /* ---- statements ------------------------------------------------------------------------------ */
 
 static const char *const stmt_sql[ST__MAX] = {
+        [ST_BEGIN] = "BEGIN IMMEDIATE",
+        [ST_COMMIT] = "COMMIT",
+        [ST_ROLLBACK] = "ROLLBACK",
+        [ST_SAVEPOINT] = "SAVEPOINT pw_op",
+        [ST_RELEASE] = "RELEASE pw_op",
+        [ST_ROLLBACK_TO] = "ROLLBACK TO pw_op",
         [ST_HEAD_EVENT] = "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1",
-        [ST_HEAD_CHECKPOINT] = "SELECT seq, hash FROM chain_checkpoints WHERE kind = 'purge' "
-                               "ORDER BY seq DESC, id DESC LIMIT 1",
+        [ST_HEAD_CHECKPOINT] =
+                "SELECT seq, hash, before_us FROM chain_checkpoints WHERE kind = 'purge' "
+                "ORDER BY seq DESC, id DESC LIMIT 1",
         [ST_SESSION_INSERT] =
                 "INSERT INTO sessions (user, uid, service, tty, rhost, audit_sessionid, loginuid, "
                 "xdg_session_id, host, opened_us, src) VALUES (:user, :uid, :service, :tty, "
@@ -61,7 +68,7 @@ static const char *const stmt_sql[ST__MAX] = {
                 "(:seq, :kind, :time_us, :peer_uid, :peer_pid, :peer_sessionid, :peer_src, "
                 ":session_id, :account_id, :link_id, :site, :claim_src, :action, :mode, "
                 ":company, :authorised, :policy_id, :justification, :target_seq, :note, "
-                ":subject_hash, :content_hash, :hash)",
+                ":subject_hash, :verdict_src, :content_hash, :hash)",
         [ST_FINDING_INSERT] =
                 "INSERT INTO findings (event_seq, ord, rule_id, category, action, excerpt, "
                 "byte_start, byte_end, u16_start, u16_end) VALUES (:seq, :ord, :rule_id, "
@@ -104,7 +111,7 @@ static const char *const stmt_sql[ST__MAX] = {
         "s.audit_sessionid, s.loginuid, s.opened_us, s.closed_us, s.src"
 #define Q_SESSION_WHERE                                                                            \
         "(:user IS NULL OR s.user = :user) AND (s.closed_us IS NULL OR s.closed_us >= :since) "    \
-        "AND s.opened_us < :until "
+        "AND s.opened_us < :until AND (:open_only = 0 OR s.closed_us IS NULL) "
         [ST_Q_SESSIONS] =
                 "SELECT " Q_SESSION_COLS ", NULL, NULL FROM sessions s WHERE " Q_SESSION_WHERE
                 "ORDER BY s.opened_us DESC, s.id DESC LIMIT :limit",
@@ -115,7 +122,7 @@ static const char *const stmt_sql[ST__MAX] = {
 #define Q_EVENT_COLS                                                                               \
         "e.seq, e.kind, e.time_us, e.peer_uid, e.peer_pid, e.peer_sessionid, e.peer_src, "         \
         "e.claim_src, e.session_id, e.account_id, e.target_seq, e.site, e.action, e.mode, "        \
-        "e.policy_id, e.justification, e.note, e.company, e.authorised, "                          \
+        "e.policy_id, e.justification, e.note, e.company, e.authorised, e.verdict_src, "           \
         "(SELECT count(*) FROM findings f WHERE f.event_seq = e.seq), "                            \
         "CASE WHEN e.redacted_us IS NOT NULL THEN 2 WHEN EXISTS (SELECT 1 FROM archive r "         \
         "WHERE r.event_seq = e.seq) THEN 1 ELSE 0 END"
@@ -128,6 +135,19 @@ static const char *const stmt_sql[ST__MAX] = {
         [ST_Q_EVENTS_BY_ACCOUNT] =
                 "SELECT " Q_EVENT_COLS " FROM events e WHERE e.account_id = "
                 ":account_id AND " Q_EVENT_WHERE "ORDER BY e.time_us, e.seq LIMIT :limit",
+        /* Rows no event vouches for, newer than the last purge cutoff: forged. */
+        [ST_UNVOUCHED_SESSION] = "SELECT id FROM sessions s WHERE opened_us >= :cutoff AND NOT "
+                                 "EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND "
+                                 "e.kind = 'session_open') LIMIT 1",
+        [ST_UNVOUCHED_CLOSE] = "SELECT id FROM sessions s WHERE closed_us >= :cutoff AND NOT "
+                               "EXISTS (SELECT 1 FROM events e WHERE e.session_id = s.id AND "
+                               "e.kind = 'session_close') LIMIT 1",
+        [ST_UNVOUCHED_ACCOUNT] = "SELECT id FROM accounts a WHERE first_seen_us >= :cutoff AND "
+                                 "NOT EXISTS (SELECT 1 FROM events e WHERE e.account_id = a.id "
+                                 "AND e.kind = 'account_seen') LIMIT 1",
+        [ST_UNVOUCHED_LINK] = "SELECT id FROM session_accounts l WHERE first_us >= :cutoff AND "
+                              "NOT EXISTS (SELECT 1 FROM events e WHERE e.link_id = l.id AND "
+                              "e.kind = 'session_link') LIMIT 1",
 };
 
 sqlite3_stmt *audit_stmt(struct pw_audit *a, enum stmt which, int *ret_r, struct pw_error *err) {
@@ -151,7 +171,16 @@ sqlite3_stmt *audit_stmt(struct pw_audit *a, enum stmt which, int *ret_r, struct
 /* ---- errors ---------------------------------------------------------------------------------- */
 
 int audit_sql_error(struct pw_audit *a, int rc, const char *what, struct pw_error *err) {
+        int e0 = errno; /* first: SQLite's own errno can be lost in its rollback (below) */
         int sys = a->db ? sqlite3_system_errno(a->db) : 0;
+        int cls = rc & 0xff;
+        /* sqlite3_system_errno() reads errno late and often says 0 after a failed write; the
+         * errno at the failure is still there if nothing ran in between. Use it when it is a
+         * file-system error. */
+        if (sys <= 0 && (cls == SQLITE_IOERR || cls == SQLITE_FULL || cls == SQLITE_CANTOPEN) &&
+            (e0 == EFBIG || e0 == ENOSPC || e0 == EDQUOT || e0 == EIO || e0 == EROFS ||
+             e0 == EACCES || e0 == EPERM))
+                sys = e0;
         int r;
         switch (rc & 0xff) {
         case SQLITE_NOMEM:
@@ -202,6 +231,18 @@ int audit_sql_error(struct pw_audit *a, int rc, const char *what, struct pw_erro
 static int exec_sql(struct pw_audit *a, const char *sql, const char *what, struct pw_error *err) {
         int rc = sqlite3_exec(a->db, sql, NULL, NULL, NULL);
         return rc == SQLITE_OK ? 0 : audit_sql_error(a, rc, what, err);
+}
+
+/* Runs one of the prepared transaction-control statements. */
+static int run(struct pw_audit *a, enum stmt which, const char *what, struct pw_error *err) {
+        int r = 0;
+        sqlite3_stmt *st = audit_stmt(a, which, &r, err);
+        if (!st)
+                return r;
+        int rc = sqlite3_step(st);
+        r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        sqlite3_reset(st);
+        return r;
 }
 
 /* ---- binding and reading --------------------------------------------------------------------- */
@@ -316,6 +357,20 @@ enum pw_audit_kind pw_audit_kind_from_name(const char *name) {
 
 /* ---- transactions ---------------------------------------------------------------------------- */
 
+static int load_head(struct pw_audit *a, struct pw_error *err);
+
+/* BEGIN IMMEDIATE, then the chain head as the database has it: under the write lock it is the
+ * truth, even if another handle or process appended since this one last wrote. */
+static int begin_write(struct pw_audit *a, const char *what, struct pw_error *err) {
+        int r = run(a, ST_BEGIN, what, err);
+        if (r < 0)
+                return r;
+        r = load_head(a, err);
+        if (r < 0)
+                run(a, ST_ROLLBACK, "rolling back", NULL);
+        return r;
+}
+
 int pw_audit_begin(struct pw_audit *a, struct pw_error *err) {
         if (!a)
                 return -EINVAL;
@@ -327,7 +382,7 @@ int pw_audit_begin(struct pw_audit *a, struct pw_error *err) {
                 pw_error_set(err, a->path, 0, 0, NULL, "a batch is already open on this handle");
                 return -EBUSY;
         }
-        int r = exec_sql(a, "BEGIN IMMEDIATE", "beginning a batch", err);
+        int r = begin_write(a, "beginning a batch", err);
         if (r < 0)
                 return r;
         a->in_tx = true;
@@ -338,7 +393,7 @@ int pw_audit_begin(struct pw_audit *a, struct pw_error *err) {
 /* Ends a batch that failed: rolls back what SQLite has not already rolled back. */
 static void abandon(struct pw_audit *a) {
         if (!sqlite3_get_autocommit(a->db))
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+                run(a, ST_ROLLBACK, "rolling back", NULL);
         a->head = a->committed;
         a->in_tx = false;
         a->tx_lost = false;
@@ -357,7 +412,7 @@ int pw_audit_commit(struct pw_audit *a, struct pw_error *err) {
                              "the batch was rolled back after a write failed; nothing committed");
                 return -EIO;
         }
-        int r = exec_sql(a, "COMMIT", "committing a batch", err);
+        int r = run(a, ST_COMMIT, "committing a batch", err);
         if (r < 0) {
                 abandon(a);
                 return r;
@@ -380,22 +435,25 @@ int audit_op_begin(struct pw_audit *a, struct pw_error *err) {
                 pw_error_set(err, a->path, 0, 0, NULL, "the audit store is open read-only");
                 return -EROFS;
         }
+        if (!a->in_tx) {
+                int r = begin_write(a, "beginning a write", err);
+                a->op_head = a->head;
+                return r;
+        }
         a->op_head = a->head;
-        if (!a->in_tx)
-                return exec_sql(a, "BEGIN IMMEDIATE", "beginning a write", err);
         if (a->tx_lost || sqlite3_get_autocommit(a->db)) {
                 a->tx_lost = true;
                 pw_error_set(err, a->path, 0, 0, NULL,
                              "this batch already failed and was rolled back; roll it back");
                 return -EIO;
         }
-        return exec_sql(a, "SAVEPOINT pw_op", "beginning a write", err);
+        return run(a, ST_SAVEPOINT, "beginning a write", err);
 }
 
 int audit_op_end(struct pw_audit *a, int r, struct pw_error *err) {
         if (a->in_tx) {
                 if (r >= 0) {
-                        int q = exec_sql(a, "RELEASE pw_op", "finishing a write", err);
+                        int q = run(a, ST_RELEASE, "finishing a write", err);
                         if (q >= 0)
                                 return r;
                         r = q;
@@ -405,14 +463,14 @@ int audit_op_end(struct pw_audit *a, int r, struct pw_error *err) {
                         a->tx_lost = true;
                         a->head = a->committed;
                 } else {
-                        sqlite3_exec(a->db, "ROLLBACK TO pw_op", NULL, NULL, NULL);
-                        sqlite3_exec(a->db, "RELEASE pw_op", NULL, NULL, NULL);
+                        run(a, ST_ROLLBACK_TO, "rolling back a write", NULL);
+                        run(a, ST_RELEASE, "rolling back a write", NULL);
                         a->head = a->op_head; /* the appends of this write are gone */
                 }
                 return r;
         }
         if (r >= 0) {
-                int q = exec_sql(a, "COMMIT", "committing a write", err);
+                int q = run(a, ST_COMMIT, "committing a write", err);
                 if (q >= 0) {
                         a->committed = a->head;
                         return r;
@@ -420,7 +478,7 @@ int audit_op_end(struct pw_audit *a, int r, struct pw_error *err) {
                 r = q;
         }
         if (!sqlite3_get_autocommit(a->db))
-                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+                run(a, ST_ROLLBACK, "rolling back", NULL);
         a->head = a->committed;
         return r;
 }
@@ -521,7 +579,7 @@ static int migrate(struct pw_audit *a, int from, int to, struct pw_error *err) {
                         r = exec_sql(a, "COMMIT", "migrating the schema", err);
                 if (r < 0) {
                         if (!sqlite3_get_autocommit(a->db))
-                                sqlite3_exec(a->db, "ROLLBACK", NULL, NULL, NULL);
+                                run(a, ST_ROLLBACK, "rolling back", NULL);
                         return r;
                 }
         }
@@ -571,6 +629,11 @@ static int setup(struct pw_audit *a, const struct pw_audit_options *opt, struct 
         r = read_version(a, &version, err);
         if (r < 0)
                 return r;
+        if (version < 0) {
+                pw_error_set(err, a->path, 0, 0, NULL,
+                             "not an audit database: negative schema version %d", version);
+                return -EBADMSG;
+        }
         if (version > PW_AUDIT_SCHEMA_VERSION) {
                 pw_error_set(err, a->path, 0, 0, NULL,
                              "the audit database has schema version %d, newer than the %d this "
@@ -613,6 +676,10 @@ static int setup(struct pw_audit *a, const struct pw_audit_options *opt, struct 
                 pw_error_set(err, a->path, 0, 0, NULL, "the database refused WAL journal mode");
                 return -EIO;
         }
+        /* Keep -wal and -shm after the last close, so that readers who may not create files
+         * in the directory (postwardenctl in the admin group) can open the store. */
+        int persist = 1;
+        sqlite3_file_control(a->db, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
         r = exec_sql(a,
                      "PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON; "
                      "PRAGMA secure_delete = ON",
@@ -649,7 +716,7 @@ int pw_audit_open(const struct pw_audit_options *opt, struct pw_audit **ret, str
                 pw_error_set(err, opt->path, 0, 0, NULL, "out of memory");
                 return -ENOMEM;
         }
-        int oflags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_FULLMUTEX;
+        int oflags = SQLITE_OPEN_NOFOLLOW | SQLITE_OPEN_NOMUTEX; /* one thread at a time */
         if (a->readonly)
                 oflags |= SQLITE_OPEN_READONLY;
         else if (opt->flags & PW_AUDIT_NO_CREATE)

@@ -26,11 +26,11 @@ enum {
 };
 
 struct walk {
-        struct pw_audit *a;
-        sqlite3_stmt *ev, *fi, *ar; /* the three cursors */
-        int fi_rc, ar_rc;           /* SQLITE_ROW while the cursor has a current row */
-        struct pw_audit_verify_result *res;
-        struct pw_error *err;
+        struct pw_audit *a;                 /* the store */
+        sqlite3_stmt *ev, *fi, *ar;         /* the three cursors */
+        int fi_rc, ar_rc;                   /* SQLITE_ROW while the cursor has a current row */
+        struct pw_audit_verify_result *res; /* filled as the walk goes */
+        struct pw_error *err;               /* the caller's, may be NULL */
 };
 
 static int broken(struct walk *w, int64_t seq, const char *fmt, ...)
@@ -91,7 +91,7 @@ static int content_of(struct walk *w, int64_t seq, uint8_t out[32]) {
 /* The facts a session/account/link event vouches for, recomputed from their rows. */
 static int check_subject(struct walk *w, int64_t seq) {
         sqlite3_stmt *st = w->ev;
-        const char *kind = col_text(st, V_KIND);
+        const char *kind = col_text(st, V_KIND) ? col_text(st, V_KIND) : "";
         int (*fn)(struct pw_audit *, int64_t, uint8_t *, struct pw_error *) = NULL;
         int col = 0;
         if (strcmp(kind, "session_open") == 0)
@@ -194,6 +194,48 @@ static int walk_chain(struct walk *w, int64_t after, const uint8_t start[32]) {
         return 0;
 }
 
+/* Sessions, accounts and links are facts only through the events that record them: a row
+ * without its event, newer than what the last purge removed, was put there behind the
+ * service's back. */
+static int unvouched_rows(struct walk *w, int64_t cutoff) {
+        static const struct {
+                enum stmt st;      /* the query */
+                const char *table; /* for the result */
+                const char *what;  /* for the reason, with the row id */
+        } checks[] = {
+                {ST_UNVOUCHED_SESSION, "sessions", "has no session_open event"},
+                {ST_UNVOUCHED_CLOSE, "sessions", "was closed without a session_close event"},
+                {ST_UNVOUCHED_ACCOUNT, "accounts", "has no account_seen event"},
+                {ST_UNVOUCHED_LINK, "session_accounts", "has no session_link event"},
+        };
+        for (size_t i = 0; i < sizeof checks / sizeof *checks; i++) {
+                int r = 0;
+                sqlite3_stmt *st = audit_stmt(w->a, checks[i].st, &r, w->err);
+                if (!st)
+                        return r;
+                bind_i64(st, ":cutoff", cutoff);
+                int rc = sqlite3_step(st);
+                int64_t id = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+                r = rc == SQLITE_ROW || rc == SQLITE_DONE
+                            ? 0
+                            : audit_sql_error(w->a, rc, "looking for unrecorded rows", w->err);
+                sqlite3_reset(st);
+                if (r < 0)
+                        return r;
+                if (rc == SQLITE_ROW) {
+                        snprintf(w->res->reason, sizeof w->res->reason, "%s row %lld %s",
+                                 checks[i].table, (long long)id, checks[i].what);
+                        snprintf(w->res->bad_table, sizeof w->res->bad_table, "%s",
+                                 checks[i].table);
+                        w->res->bad_row = id;
+                        pw_error_set(w->err, w->a->path, 0, 0, NULL,
+                                     "not recorded by the chain: %s", w->res->reason);
+                        return -EBADMSG;
+                }
+        }
+        return 0;
+}
+
 /* The newest purge checkpoint must be vouched for by a purge event still on the chain. */
 static int checkpoint_vouched(struct walk *w, int64_t cp_seq, const uint8_t cp_hash[32]) {
         int r = 0;
@@ -258,13 +300,14 @@ int pw_audit_verify(struct pw_audit *a, const struct pw_audit_head *expected, si
                 if (rc != SQLITE_OK)
                         return audit_sql_error(a, rc, "starting to verify", err);
         }
-        int64_t cp_seq = 0;
+        int64_t cp_seq = 0, cutoff = INT64_MIN;
         uint8_t cp_hash[32] = {0};
         sqlite3_stmt *st = audit_stmt(a, ST_HEAD_CHECKPOINT, &r, err);
         if (st) {
                 int rc = sqlite3_step(st);
                 if (rc == SQLITE_ROW) {
                         cp_seq = sqlite3_column_int64(st, 0);
+                        cutoff = col_i64(st, 2, INT64_MIN);
                         if (sqlite3_column_bytes(st, 1) == 32)
                                 memcpy(cp_hash, sqlite3_column_blob(st, 1), 32);
                         else
@@ -293,6 +336,8 @@ int pw_audit_verify(struct pw_audit *a, const struct pw_audit_head *expected, si
                 r = checkpoint_vouched(&w, cp_seq, cp_hash);
         if (r >= 0)
                 r = check_expected(&w, expected, n_expected, cp_seq, cp_hash);
+        if (r >= 0)
+                r = unvouched_rows(&w, cutoff);
         if (w.ev)
                 sqlite3_reset(w.ev);
         if (w.fi)

@@ -46,19 +46,20 @@ static void f_blob(struct row *w, const char *name, const uint8_t *p, size_t n) 
 
 /* The metadata of an event, in chain order (docs/audit.md). 0 ids and NULL strings are NULL. */
 struct meta {
-        enum pw_audit_kind kind;
-        int64_t time_us;
-        int64_t peer_uid, peer_pid, peer_sessionid; /* < 0: NULL */
-        enum pw_audit_source peer_src;              /* 0: NULL */
-        int64_t session_id, account_id, link_id;    /* 0: NULL */
-        const char *site;
-        enum pw_audit_source claim_src; /* 0: NULL */
-        const char *action, *mode;
-        int company, authorised;
-        const char *policy_id, *justification;
-        int64_t target_seq; /* 0: NULL */
-        const char *note;
-        const uint8_t *subject_hash; /* 32 bytes or NULL */
+        enum pw_audit_kind kind;                    /* what happened */
+        int64_t time_us;                            /* when */
+        int64_t peer_uid, peer_pid, peer_sessionid; /* the sender; < 0: NULL */
+        enum pw_audit_source peer_src;              /* source of the peer ids; 0: NULL */
+        int64_t session_id, account_id, link_id;    /* rows it concerns; 0: NULL */
+        const char *site;                           /* the social site */
+        enum pw_audit_source claim_src;             /* source of the claims; 0: NULL */
+        const char *action, *mode;                  /* verdict and mode, canonical names */
+        int company, authorised;                    /* 0 or 1 */
+        const char *policy_id, *justification;      /* as in struct pw_audit_event */
+        int64_t target_seq;                         /* redaction/purge: the event; 0: NULL */
+        const char *note;                           /* redaction reason, purge summary */
+        const uint8_t *subject_hash;                /* 32 bytes or NULL */
+        enum pw_audit_source verdict_src;           /* source of action and findings; 0: NULL */
 };
 
 /* Appends one event at head.seq + 1 with content hash `content` and advances the head. Must run
@@ -92,6 +93,7 @@ static int append_row(struct pw_audit *a, const struct meta *m, const uint8_t co
         f_int(&w, ":target_seq", m->target_seq > 0, m->target_seq);
         f_text(&w, ":note", m->note);
         f_blob(&w, ":subject_hash", m->subject_hash, PW_AUDIT_HASH_SIZE);
+        f_text(&w, ":verdict_src", m->verdict_src ? pw_audit_source_name(m->verdict_src) : NULL);
         uint8_t meta_hash[32], hash[32];
         r = canon_finish(&w.c, meta_hash);
         if (r < 0) {
@@ -104,9 +106,10 @@ static int append_row(struct pw_audit *a, const struct meta *m, const uint8_t co
         bind_blob(w.st, ":content_hash", content, 32);
         bind_blob(w.st, ":hash", hash, 32);
         int rc = sqlite3_step(w.st);
+        r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, "inserting an event", err);
         sqlite3_reset(w.st);
-        if (rc != SQLITE_DONE)
-                return audit_sql_error(a, rc, "inserting an event", err);
+        if (r < 0)
+                return r;
         a->head.seq = seq;
         memcpy(a->head.hash, hash, 32);
         audit_hex(hash, 32, a->head.hex);
@@ -117,8 +120,9 @@ static int append_row(struct pw_audit *a, const struct meta *m, const uint8_t co
 
 static int step_done(struct pw_audit *a, sqlite3_stmt *st, const char *what, struct pw_error *err) {
         int rc = sqlite3_step(st);
-        sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        int r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        sqlite3_reset(st); /* after: the error must see errno as the failure left it */
+        return r;
 }
 
 /* Steps a one-row, one-integer query: 1 and *ret on a row, 0 when none, -errno on error. */
@@ -131,8 +135,9 @@ static int step_id(struct pw_audit *a, sqlite3_stmt *st, int64_t *ret, const cha
                 sqlite3_reset(st);
                 return null ? 0 : 1;
         }
+        int r = rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
         sqlite3_reset(st);
-        return rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, what, err);
+        return r;
 }
 
 static int bad(struct pw_audit *a, struct pw_error *err, const char *what) {
@@ -574,7 +579,8 @@ static int check_event(struct pw_audit *a, const struct pw_audit_event *ev, bool
         if (ev->mode && !audit_mode_check(ev->mode))
                 return bad(a, err, "event: mode must be personal, business or unknown");
         if ((ev->peer_src && !valid_source(ev->peer_src)) ||
-            (ev->claim_src && !valid_source(ev->claim_src)))
+            (ev->claim_src && !valid_source(ev->claim_src)) ||
+            (ev->verdict_src && !valid_source(ev->verdict_src)))
                 return bad(a, err, "event: unknown source");
         if (ev->session_id < 0 || ev->account_id < 0)
                 return bad(a, err, "event: negative session or account id");
@@ -688,6 +694,7 @@ int pw_audit_append(struct pw_audit *a, const struct pw_audit_event *ev, int64_t
                         .authorised = ev->authorised,
                         .policy_id = ev->policy_id,
                         .justification = ev->justification,
+                        .verdict_src = ev->verdict_src,
                 };
                 r = append_row(a, &m, content, &seq, err);
         }

@@ -7,10 +7,12 @@
 #include "cli.h"
 
 int pw_cli_policy(int argc, char **argv);
+int pw_cmd_scan(int argc, char **argv);
 
 static const struct pw_cli_command commands[] = {
         /* name, handler, one-line help; keep sorted */
         {"policy", pw_cli_policy, "check, compile or try out the company policy"},
+        {"scan", pw_cmd_scan, "run the built-in detectors over text (--jsonl for many)"},
         {NULL, NULL, NULL},
 };
 

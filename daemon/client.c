@@ -173,6 +173,7 @@ int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json
         if (r < 0)
                 return r;
         r = send_all(c->fd, out, out_len, deadline);
+        explicit_bzero(out, out_len); /* it may hold draft text */
         free(out);
         if (r < 0)
                 return r;

@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -25,6 +27,7 @@
 
 #define OUT_MAX         (16u * 1024 * 1024) /* replies a client has not read; more and it is dropped */
 #define FRAMES_PER_WAKE 64 /* frames read from one connection before serving others */
+#define PENDING_MAX     32 /* audit events of one connection at the writer; then stop reading */
 
 struct pw_svc_conn {
         struct pw_svc_conn *prev, *next;    /* the loop's list of live connections */
@@ -45,6 +48,7 @@ struct pw_svc_conn {
         int64_t frame_start_ms;             /* when the frame being read began, 0 none */
         int pending;                        /* items at the writer */
         bool closing;                       /* answer what is queued, then close */
+        bool paused;                        /* not reading: PENDING_MAX events are at the writer */
 };
 
 struct pw_svc_loop {
@@ -69,6 +73,7 @@ static int64_t now_ms(void) {
 /* ---- replies -------------------------------------------------------------------------------- */
 
 static void conn_close(struct pw_svc_conn *c, const char *why);
+static void conn_rearm(struct pw_svc_conn *c);
 
 /* Queues `frame` bytes for c and writes what the socket takes now. */
 static void conn_write(struct pw_svc_conn *c, const unsigned char *buf, size_t len) {
@@ -114,8 +119,7 @@ static void conn_write(struct pw_svc_conn *c, const unsigned char *buf, size_t l
         }
         memcpy(c->out + c->out_len, buf, len);
         c->out_len += len;
-        struct epoll_event ev = {.events = EPOLLIN | EPOLLOUT, .data.ptr = c};
-        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+        conn_rearm(c);
 }
 
 /* Sends `reply` (stolen) as a frame. */
@@ -487,8 +491,11 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
         bool company = v && v->company_account;
         bool authorised = company && v->authorised;
         bool archive = company && v->mode == PW_MODE_BUSINESS && p->text;
-        if (!archive)
+        if (!archive) {
                 wipe_member(req, "text"); /* never keep a personal draft, not even in memory */
+                m->u.post.text = NULL;
+                m->u.post.text_len = 0;
+        }
         struct pw_svc_item *it = item_new(c, req, m, PW_SVC_ITEM_EVENT);
         if (!it) {
                 pw_verdict_free(v);
@@ -550,6 +557,7 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
                 .findings = it->findings,
                 .n_findings = p->n_findings,
                 .flags = svc->cfg.keep_personal_findings ? PW_AUDIT_KEEP_PERSONAL_FINDINGS : 0,
+                .verdict_src = PW_AUDIT_SRC_CLIENT, /* the extension's verdict, relayed */
         };
         it->reply_extra =
                 json_pack("{s:b, s:b, s:s, s:o}", "company", company, "archived", archive, "kind",
@@ -649,8 +657,25 @@ static void handle_frame(struct pw_svc_conn *c, unsigned char *body, size_t len)
 }
 
 /* Reads what is there; handles complete frames. */
+/* Sets the epoll interest of c from its state: read unless closing or paused; write while
+ * replies wait. */
+static void conn_rearm(struct pw_svc_conn *c) {
+        if (c->fd < 0)
+                return;
+        uint32_t want =
+                (c->closing || c->paused ? 0 : EPOLLIN) | (c->out_off < c->out_len ? EPOLLOUT : 0);
+        struct epoll_event ev = {.events = want, .data.ptr = c};
+        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+}
+
 static void conn_read(struct pw_svc_conn *c) {
         for (int frames = 0; c->fd >= 0 && !c->closing && frames < FRAMES_PER_WAKE;) {
+                if (c->pending >= PENDING_MAX) {
+                        /* Backpressure: one client cannot fill the writer's queue for all. */
+                        c->paused = true;
+                        conn_rearm(c);
+                        return;
+                }
                 ssize_t n;
                 if (c->hdr_have < PW_FRAME_HEADER) {
                         n = recv(c->fd, c->hdr + c->hdr_have, PW_FRAME_HEADER - c->hdr_have, 0);
@@ -693,8 +718,11 @@ static void conn_read(struct pw_svc_conn *c) {
                                            (int)c->peer.pid, text);
                                 send_err(c, NULL, PW_SVC_E_TOO_LARGE, text);
                                 c->closing = true;
-                                if (c->fd >= 0 && c->out_len == c->out_off)
+                                if (c->fd >= 0 && c->out_len == c->out_off) {
                                         conn_close(c, "bad frame length");
+                                } else {
+                                        conn_rearm(c); /* read no more: flush, then close */
+                                }
                                 return;
                         }
                         c->body = malloc(len);
@@ -745,8 +773,7 @@ static void conn_flush(struct pw_svc_conn *c) {
                 conn_close(c, "closing after an error");
                 return;
         }
-        struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
-        epoll_ctl(c->loop->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+        conn_rearm(c);
 }
 
 /* ---- completions from the writer ------------------------------------------------------------ */
@@ -805,6 +832,10 @@ static void drain_completions(struct pw_svc_loop *l, bool shutdown) {
                 struct pw_svc_item *next = it->next;
                 struct pw_svc_conn *c = it->conn;
                 c->pending--;
+                if (c->paused && c->pending <= PENDING_MAX / 2) {
+                        c->paused = false;
+                        conn_rearm(c);
+                }
                 if (c->fd >= 0 && !shutdown)
                         reply_item(it);
                 pw_svc_item_free(it);
@@ -848,7 +879,11 @@ static void *loop_main(void *arg) {
                                 struct pw_svc_conn *c = p;
                                 if (evs[i].events & EPOLLOUT)
                                         conn_flush(c);
-                                if (c->fd >= 0 && (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+                                if (c->fd >= 0 && c->paused &&
+                                    (evs[i].events & (EPOLLHUP | EPOLLERR)))
+                                        conn_close(c, "hung up while its events were written");
+                                else if (c->fd >= 0 &&
+                                         (evs[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
                                         conn_read(c);
                         }
                 }
@@ -860,6 +895,45 @@ static void *loop_main(void *arg) {
 
 /* ---- the service ---------------------------------------------------------------------------- */
 
+/* Whether a change to `name` in the policy's directory may change the policy: not the files a
+ * database or a log next to it (as in tests) keeps changing. */
+static bool is_policy_file(const char *name) {
+        static const char *const skip[] = {"-wal",  "-shm",      "-journal", ".db", ".log",
+                                           ".sock", ".hmac-key", "~",        ".swp"};
+        size_t n = strlen(name);
+        if (name[0] == '.' && n > 1 && name[1] != '.')
+                return false; /* editors' hidden temp files; the rename into place counts */
+        for (size_t i = 0; i < sizeof skip / sizeof *skip; i++) {
+                size_t k = strlen(skip[i]);
+                if (n >= k && !strcmp(name + n - k, skip[i]))
+                        return false;
+        }
+        return true;
+}
+
+/* An inotify fd on the policy file's directory (files written or moved in), or -1. */
+static int watch_policy_dir(struct pw_svc *svc) {
+        char dir[4096];
+        snprintf(dir, sizeof dir, "%s", svc->cfg.policy_path);
+        char *slash = strrchr(dir, '/');
+        if (!slash)
+                snprintf(dir, sizeof dir, ".");
+        else if (slash == dir)
+                dir[1] = '\0';
+        else
+                *slash = '\0';
+        int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+        if (fd < 0)
+                return -1;
+        if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE) < 0) {
+                pw_svc_log(LOG_WARNING, "cannot watch %s for policy changes: %s", dir,
+                           strerror(errno));
+                close(fd);
+                return -1;
+        }
+        return fd;
+}
+
 int pw_svc_run(struct pw_svc *svc) {
         int nl = svc->cfg.threads;
         struct pw_svc_loop *loops = calloc((size_t)nl, sizeof *loops);
@@ -870,7 +944,7 @@ int pw_svc_run(struct pw_svc *svc) {
         sigaddset(&mask, SIGHUP);
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
-        pthread_sigmask(SIG_BLOCK, &mask, NULL); /* threads created below inherit it */
+        pthread_sigmask(SIG_BLOCK, &mask, NULL); /* main() blocked them before the writer started */
         int sfd = signalfd(-1, &mask, SFD_CLOEXEC);
         int r = 0, started = 0;
         for (int i = 0; i < nl; i++)
@@ -893,6 +967,10 @@ int pw_svc_run(struct pw_svc *svc) {
         }
         if (r == 0 && sfd < 0)
                 r = -errno;
+        /* The policy's directory is watched too: a policy (or term list) written or moved into
+         * place is reloaded 300 ms after the last change, as on SIGHUP. Watched before the first
+         * client is served, so that no change after a client saw the service is missed. */
+        int ifd = watch_policy_dir(svc);
         for (int i = 0; i < nl && r == 0; i++) {
                 r = -pthread_create(&loops[i].thread, NULL, loop_main, &loops[i]);
                 if (r == 0)
@@ -902,7 +980,34 @@ int pw_svc_run(struct pw_svc *svc) {
                 pw_svc_log(LOG_NOTICE, "postwardend %s ready: %d loops, writer thread, policy %s",
                            POSTWARDEN_VERSION, nl,
                            svc->policy.p ? pw_policy_id(svc->policy.p) : "(none)");
+        bool reload_due = false;
         while (r == 0 && !svc->stop) {
+                struct pollfd pf[2] = {{.fd = sfd, .events = POLLIN},
+                                       {.fd = ifd, .events = POLLIN}};
+                int pr = poll(pf, ifd >= 0 ? 2 : 1, reload_due ? 300 : -1);
+                if (pr < 0 && errno != EINTR) {
+                        r = -errno;
+                        break;
+                }
+                if (pr == 0 && reload_due) {
+                        reload_due = false;
+                        pw_svc_log(LOG_NOTICE, "the policy directory changed: reloading");
+                        pw_svc_policy_reload(svc);
+                        continue;
+                }
+                if (pr > 0 && ifd >= 0 && (pf[1].revents & POLLIN)) {
+                        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+                        ssize_t len;
+                        while ((len = read(ifd, buf, sizeof buf)) > 0)
+                                for (char *q = buf; q < buf + len;) {
+                                        const struct inotify_event *e = (const void *)q;
+                                        if (e->len && is_policy_file(e->name))
+                                                reload_due = true;
+                                        q += sizeof *e + e->len;
+                                }
+                }
+                if (pr <= 0 || !(pf[0].revents & POLLIN))
+                        continue;
                 struct signalfd_siginfo si;
                 ssize_t n = read(sfd, &si, sizeof si);
                 if (n != sizeof si) {
@@ -919,6 +1024,8 @@ int pw_svc_run(struct pw_svc *svc) {
                         svc->stop = 1;
                 }
         }
+        if (ifd >= 0)
+                close(ifd);
         svc->stop = 1;
         for (int i = 0; i < started; i++)
                 pthread_join(loops[i].thread, NULL);

@@ -279,6 +279,14 @@ int main(int argc, char **argv) {
                 int fl = fcntl(svc.listen_fd, F_GETFL);
                 fcntl(svc.listen_fd, F_SETFL, fl | O_NONBLOCK);
         }
+        /* Block the signals pw_svc_run() reads from a signalfd before any thread exists, so that
+         * none of them is delivered to (and kills) a worker. */
+        sigset_t mask;
+        sigemptyset(&mask);
+        sigaddset(&mask, SIGHUP);
+        sigaddset(&mask, SIGTERM);
+        sigaddset(&mask, SIGINT);
+        pthread_sigmask(SIG_BLOCK, &mask, NULL);
         svc.sessions = pw_svc_sessions_new();
         int r = svc.sessions ? pw_svc_writer_new(NULL, svc.sessions, &svc.cfg, &svc.writer)
                              : -ENOMEM;

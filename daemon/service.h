@@ -58,6 +58,7 @@ struct pw_svc_sessions *pw_svc_sessions_free(struct pw_svc_sessions *s);
 int pw_svc_sessions_add(struct pw_svc_sessions *s, int64_t id, int64_t uid, int64_t sessionid,
                         const char *xdg_session_id, const char *service);
 void pw_svc_sessions_remove(struct pw_svc_sessions *s, int64_t id);
+void pw_svc_sessions_clear(struct pw_svc_sessions *s);
 size_t pw_svc_sessions_count(struct pw_svc_sessions *s);
 /* The newest open session with audit session id `sessionid`, or 0. */
 int64_t pw_svc_sessions_by_sessionid(struct pw_svc_sessions *s, int64_t sessionid);

@@ -75,6 +75,12 @@ void pw_svc_sessions_remove(struct pw_svc_sessions *s, int64_t id) {
         pthread_mutex_unlock(&s->lock);
 }
 
+void pw_svc_sessions_clear(struct pw_svc_sessions *s) {
+        pthread_mutex_lock(&s->lock);
+        s->n = 0;
+        pthread_mutex_unlock(&s->lock);
+}
+
 size_t pw_svc_sessions_count(struct pw_svc_sessions *s) {
         pthread_mutex_lock(&s->lock);
         size_t n = s->n;

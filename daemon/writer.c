@@ -89,6 +89,7 @@ static void ensure_store(struct pw_svc_writer *w) {
                 return;
         }
         w->store = a;
+        pw_svc_sessions_clear(w->sessions); /* the store is the truth: mirror it afresh */
         if (pw_audit_query_sessions(a, NULL, load_open, w, &err) < 0)
                 pw_svc_log(LOG_WARNING, "cannot load open sessions: %s", err.text);
         struct pw_audit_head h;
@@ -201,7 +202,7 @@ static bool is_event(const struct pw_svc_item *it) {
 static void write_batch(struct pw_svc_writer *w, struct pw_svc_item **v, size_t n) {
         struct pw_error err = {0};
         int64_t committed = 0;
-        bool grouped = false;
+        bool grouped = false, reopen_store = false;
         if (pw_audit_begin(w->store, &err) == 0) {
                 size_t i;
                 for (i = 0; i < n; i++)
@@ -217,6 +218,8 @@ static void write_batch(struct pw_svc_writer *w, struct pw_svc_item **v, size_t 
                         committed += is_event(v[i]);
         } else {
                 /* Retry one by one so that each item gets its own answer. */
+                int logged = 0, refused = 0;
+                bool reopen = false;
                 for (size_t i = 0; i < n; i++) {
                         struct pw_svc_item *it = v[i];
                         if (!is_event(it))
@@ -235,15 +238,25 @@ static void write_batch(struct pw_svc_writer *w, struct pw_svc_item **v, size_t 
                                 snprintf(it->err_text, sizeof it->err_text, "%s",
                                          err.text[0] ? err.text : strerror(-r));
                         }
-                        pw_svc_log(it->err_code == PW_SVC_E_STORAGE ? LOG_ERR : LOG_WARNING,
-                                   "audit write refused (uid %u pid %d): %s",
-                                   (unsigned)it->peer.uid, (int)it->peer.pid, it->err_text);
+                        /* A file that went bad or read-only is reopened (and its state
+                         * re-read) rather than written through a stale handle. */
+                        if (r == -EIO || r == -EROFS || r == -EBADMSG || r == -ENOTSUP)
+                                reopen = true;
+                        refused++;
+                        if (logged++ < 3)
+                                pw_svc_log(it->err_code == PW_SVC_E_STORAGE ? LOG_ERR : LOG_WARNING,
+                                           "audit write refused (uid %u pid %d): %s",
+                                           (unsigned)it->peer.uid, (int)it->peer.pid, it->err_text);
                         pthread_mutex_lock(&w->lock);
                         w->stats.failures++;
                         snprintf(w->stats.last_error, sizeof w->stats.last_error, "%s",
                                  it->err_text);
                         pthread_mutex_unlock(&w->lock);
                 }
+                if (refused > 3)
+                        pw_svc_log(LOG_ERR, "audit write refused for %d events of a batch of %zu",
+                                   refused, n);
+                reopen_store = reopen;
         }
         /* Committed: now the mirror may show it. */
         for (size_t i = 0; i < n; i++) {
@@ -267,6 +280,11 @@ static void write_batch(struct pw_svc_writer *w, struct pw_svc_item **v, size_t 
                 w->stats.head = h;
         pthread_mutex_unlock(&w->lock);
         w->since_head += committed;
+        if (reopen_store) {
+                pw_svc_log(LOG_ERR, "closing the audit store; reopening it in 5 s");
+                w->store = pw_audit_free(w->store);
+                w->last_open_try = mono_s();
+        }
 }
 
 /* Logs the chain head every head_every_events events or head_every_s seconds, so that copies
@@ -335,8 +353,15 @@ static void *writer_main(void *arg) {
                 } else {
                         write_batch(w, v, n);
                         for (size_t i = 0; i < n; i++)
-                                if (v[i]->kind == PW_SVC_ITEM_VERIFY)
-                                        verify(w, v[i]);
+                                if (v[i]->kind == PW_SVC_ITEM_VERIFY) {
+                                        if (w->store) {
+                                                verify(w, v[i]);
+                                        } else {
+                                                v[i]->err_code = PW_SVC_E_STORAGE;
+                                                snprintf(v[i]->err_text, sizeof v[i]->err_text,
+                                                         "the audit store is being reopened");
+                                        }
+                                }
                         maybe_log_head(w, false);
                 }
                 for (size_t i = 0; i < n; i++)

@@ -1,7 +1,8 @@
 /* The verdict cache: identical check requests (same site, account and text) within its life are
  * answered without evaluating again. Keys are HMAC-SHA-256 of the request under a per-process
  * random key; values are verdict objects, which carry masked excerpts only. A linear scan over
- * a few dozen 32-byte keys costs less than any hash table would save at this size. */
+ * a few dozen 32-byte keys costs less than any hash table would save at this size. Keys are
+ * compared with plain memcmp: they are MACs under a secret key, so timing reveals nothing. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,7 +79,7 @@ json_t *pw_nm_cache_get(struct pw_nm_cache *c, const uint8_t key[PW_NM_CACHE_KEY
                         uint64_t now_ms) {
         for (size_t i = 0; i < c->n; i++) {
                 struct entry *e = &c->slot[i];
-                if (!e->verdict || sodium_memcmp(e->key, key, PW_NM_CACHE_KEY_BYTES) != 0)
+                if (!e->verdict || memcmp(e->key, key, PW_NM_CACHE_KEY_BYTES) != 0)
                         continue;
                 if (c->ttl_ms && now_ms - e->stored_ms > c->ttl_ms) {
                         json_decref(e->verdict);
@@ -99,7 +100,7 @@ void pw_nm_cache_put(struct pw_nm_cache *c, const uint8_t key[PW_NM_CACHE_KEY_BY
                 if (!e->verdict) {
                         if (!free_slot)
                                 free_slot = e;
-                } else if (sodium_memcmp(e->key, key, PW_NM_CACHE_KEY_BYTES) == 0) {
+                } else if (memcmp(e->key, key, PW_NM_CACHE_KEY_BYTES) == 0) {
                         same = e;
                 } else if (e->used < lru->used || !lru->verdict) {
                         lru = e;

@@ -5,6 +5,8 @@
  * Frames are copied out of the read-ahead buffer into one growable frame buffer; both are wiped
  * because they hold drafts. */
 #include <errno.h>
+#include <stddef.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -12,9 +14,10 @@
 
 #include "postwarden/nmhost.h"
 
-#define IO_SIZE          (64u * 1024u)  /* read-ahead: many small frames per read(2) */
-#define FRAME_KEEP_LIMIT (256u * 1024u) /* a frame buffer grown above this is released after use   \
-                                         */
+/* Read-ahead: many small frames per read(2). */
+#define IO_SIZE (64u * 1024u)
+/* A frame buffer grown above this is released after use. */
+#define FRAME_KEEP_LIMIT (256u * 1024u)
 
 struct pw_nm_reader {
         int fd;                /* source fd (borrowed), or -1 for a memory source */
@@ -24,6 +27,7 @@ struct pw_nm_reader {
         size_t max_len;        /* cap on a frame's payload */
         int eof;               /* the source has ended */
         size_t io_pos, io_end; /* unread bytes are io[io_pos, io_end) */
+        size_t io_high;        /* bytes of io ever written: what must be wiped */
         uint8_t *frame;        /* the last frame's payload (+1 byte for a NUL) */
         size_t frame_cap;      /* allocated bytes at frame */
         size_t frame_len;      /* payload bytes of the last frame, wiped on the next call */
@@ -31,9 +35,11 @@ struct pw_nm_reader {
 };
 
 static int reader_new(size_t max_len, struct pw_nm_reader **ret) {
-        struct pw_nm_reader *r = calloc(1, sizeof *r);
+        /* The read-ahead buffer needs no zeroing: only the fields before it are cleared. */
+        struct pw_nm_reader *r = malloc(sizeof *r);
         if (!r)
                 return -ENOMEM;
+        memset(r, 0, offsetof(struct pw_nm_reader, io));
         r->fd = -1;
         r->max_len = max_len ? max_len : PW_NM_FRAME_MAX;
         *ret = r;
@@ -72,7 +78,8 @@ struct pw_nm_reader *pw_nm_reader_free(struct pw_nm_reader *r) {
                 explicit_bzero(r->frame, r->frame_cap);
                 free(r->frame);
         }
-        explicit_bzero(r, sizeof *r);
+        explicit_bzero(r->io, r->io_high);
+        explicit_bzero(r, offsetof(struct pw_nm_reader, io));
         free(r);
         return NULL;
 }
@@ -99,6 +106,13 @@ static ssize_t source_read(struct pw_nm_reader *r, void *dst, size_t n) {
                                 r->eof = 1;
                         return got;
                 }
+                if (errno == EAGAIN || errno == EWOULDBLOCK) {
+                        /* A non-blocking stdin (not what browsers give, but possible): wait. */
+                        struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
+                        if (poll(&pfd, 1, -1) < 0 && errno != EINTR)
+                                return -errno;
+                        continue;
+                }
                 if (errno != EINTR)
                         return -errno;
         }
@@ -113,6 +127,8 @@ static ssize_t fill(struct pw_nm_reader *r) {
         ssize_t got = source_read(r, r->io, sizeof r->io);
         if (got > 0)
                 r->io_end = (size_t)got;
+        if (r->io_end > r->io_high)
+                r->io_high = r->io_end;
         return got;
 }
 

@@ -115,7 +115,7 @@ static json_t *envelope(json_t *id, const char *type) {
 static int finish(json_t *reply, char **ret, size_t *ret_len) {
         if (!reply)
                 return -ENOMEM;
-        json_t *findings = json_object_get(json_object_get(reply, "verdict"), "findings");
+        json_t *findings = NULL;
         size_t trimmed = 0;
         for (;;) {
                 char *s = json_dumps(reply, JSON_COMPACT);
@@ -131,6 +131,15 @@ static int finish(json_t *reply, char **ret, size_t *ret_len) {
                         return 0;
                 }
                 pw_nm_reply_free(s, len);
+                if (!findings) {
+                        /* The verdict may be shared with the cache: trim a copy of it. */
+                        json_t *v = json_deep_copy(json_object_get(reply, "verdict"));
+                        if (!v || json_object_set_new(reply, "verdict", v) < 0) {
+                                json_decref(reply);
+                                return -ENOMEM;
+                        }
+                        findings = json_object_get(v, "findings");
+                }
                 size_t n = json_array_size(findings);
                 if (n == 0) {
                         json_decref(reply);
@@ -450,14 +459,8 @@ static int do_check(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
                 const size_t lens[] = {strlen(site), handle ? strlen(handle) : 0,
                                        stable_id ? strlen(stable_id) : 0, text_len};
                 pw_nm_cache_key(h->cache, parts, lens, 4, key);
-                verdict = pw_nm_cache_get(h->cache, key, now);
-                if (verdict) {
-                        /* The reply may be trimmed in place: never hand out the cached object. */
-                        verdict = json_deep_copy(verdict);
-                        if (!verdict)
-                                return -ENOMEM;
-                        cached = 1;
-                }
+                verdict = json_incref(pw_nm_cache_get(h->cache, key, now));
+                cached = verdict != NULL;
         }
         if (!verdict && h->standalone) {
                 struct pw_check_input in = {
@@ -495,12 +498,8 @@ static int do_check(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
                 json_incref(verdict);
                 json_decref(srv);
         }
-        if (h->cache && !cached) {
-                json_t *copy = json_deep_copy(verdict);
-                if (copy)
-                        pw_nm_cache_put(h->cache, key, copy, now);
-                json_decref(copy);
-        }
+        if (h->cache && !cached)
+                pw_nm_cache_put(h->cache, key, verdict, now);
         json_t *r = envelope(id, "check");
         if (!r || json_object_set_new(r, "verdict", verdict) < 0 ||
             json_object_set_new(r, "cached", json_boolean(cached)) < 0) {

@@ -26,3 +26,10 @@ pw_fuzz_target(policy_check SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy
 if(POSTWARDEN_FUZZ)
   target_compile_options(postwarden-policy PRIVATE -fsanitize=fuzzer-no-link)
 endif()
+
+# The shipped example policy and its manual page.
+install(FILES default/policy.json default/code-names.txt default/clients.txt
+              default/harassment.txt
+        DESTINATION ${CMAKE_INSTALL_DATADIR}/postwarden/default-policy)
+install(FILES ${PROJECT_SOURCE_DIR}/docs/man/postwarden-policy.5
+        DESTINATION ${CMAKE_INSTALL_MANDIR}/man5)

@@ -16,21 +16,21 @@ struct pw_hit {
         uint32_t owner; /* (index << 2) | enum pw_owner_kind */
         uint32_t view;  /* PW_NORM_SKELETON or PW_NORM_FOLD */
         uint32_t start; /* [start, end) in that view */
-        uint32_t end;
+        uint32_t end;   /* (exclusive) */
 };
 
 /* One thread's scanning state, taken from the policy's pool for one check. */
 struct pw_worker {
-        struct pw_norm *norm;  /* normaliser; its views hold the last text */
-        hs_scratch_t *scratch; /* vectorscan scratch for both databases */
-        struct pw_hit *hits;   /* hits of the last scan, in report order */
-        size_t n_hits, cap_hits;
-        uint32_t n_slots;  /* owner values: size of the arrays below */
-        int32_t *last;     /* per owner: index in hits of its latest hit */
-        uint32_t *stored;  /* per owner: hits stored in this scan */
-        uint32_t *touched; /* owners with hits in this scan */
-        size_t n_touched;
-        struct pw_worker *next; /* in the idle pool */
+        struct pw_norm *norm;    /* normaliser; its views hold the last text */
+        hs_scratch_t *scratch;   /* vectorscan scratch for both databases */
+        struct pw_hit *hits;     /* hits of the last scan, in report order */
+        size_t n_hits, cap_hits; /* used and allocated entries of hits */
+        uint32_t n_slots;        /* owner values: size of the arrays below */
+        int32_t *last;           /* per owner: index in hits of its latest hit */
+        uint32_t *stored;        /* per owner: hits stored in this scan */
+        uint32_t *touched;       /* owners with hits in this scan */
+        size_t n_touched;        /* used entries of touched */
+        struct pw_worker *next;  /* in the idle pool */
 };
 
 /* Takes an idle worker (or makes one); NULL when out of memory. */

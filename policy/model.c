@@ -923,18 +923,20 @@ static int load_root(struct vctx *c, struct pw_policy *p, const json_t *root) {
 }
 
 /* Builds the detectors the rules name (when compiling and the library has them). */
-static int build_detectors(struct pw_policy *p, unsigned flags, struct pw_error *err) {
+static int build_detectors(struct pw_policy *p, const char *cache_dir, unsigned flags,
+                           struct pw_error *err) {
         if ((flags & PW_POLICY_NO_COMPILE) || p->n_detector_names == 0)
                 return 0;
 #ifdef PW_HAVE_DETECTORS
         struct pw_error derr = {0};
-        int r = pw_detectors_new((const char *const *)p->detector_names, p->n_detector_names,
-                                 &p->detectors, &derr);
+        int r = pw_detectors_new_cached((const char *const *)p->detector_names, p->n_detector_names,
+                                        cache_dir, &p->detectors, &derr);
         if (r < 0)
                 pw_error_set(err, p->name, 0, 0, NULL, "detectors: %s", derr.text);
         return r;
 #else
         (void)err;
+        (void)cache_dir;
         return 0;
 #endif
 }
@@ -984,7 +986,7 @@ int pw_policy_load_buffer(const char *json, size_t len, const char *name, const 
         if (r == 0)
                 r = pw_matcher_build(p, &src, cache_dir, flags, err);
         if (r == 0)
-                r = build_detectors(p, flags, err);
+                r = build_detectors(p, cache_dir, flags, err);
         if (r < 0) {
                 if (r == -ENOMEM)
                         pw_error_set(err, name, 0, 0, NULL, "out of memory");

@@ -13,6 +13,8 @@
  *                     "ACME" both give the skeleton of "acme"). Asking for it computes FOLD too.
  *
  * Input: UTF-8 bytes, not NUL-terminated, may contain NUL, at most PW_NORM_MAX_INPUT bytes.
+ * A normalisation segment longer than 32 code points (a base with dozens of combining marks) is
+ * normalised in pieces, as the Stream-Safe Text Format does; the map stays exact.
  * Invalid UTF-8 is read as U+FFFD, one per maximal ill-formed subsequence (as policy.h says),
  * which is one code point and one UTF-16 unit covering those bytes. Output views are always
  * valid UTF-8 (they may contain NUL when the input does).

@@ -67,11 +67,11 @@ enum pw_rule_kind {
 };
 
 struct pw_rule {
-        char *id;       /* unique rule id */
-        char *category; /* finding category, e.g. "confidential" */
-        char *message;  /* shown to the employee */
-        unsigned modes; /* PW_MODEBIT_* */
-        enum pw_action action;
+        char *id;                  /* unique rule id */
+        char *category;            /* finding category, e.g. "confidential" */
+        char *message;             /* shown to the employee */
+        unsigned modes;            /* PW_MODEBIT_* */
+        enum pw_action action;     /* what a finding of this rule asks for */
         bool overridable;          /* the employee may post anyway with a justification */
         bool whole_word;           /* terms must start and end at word boundaries (default true) */
         unsigned min_count;        /* findings needed before the rule fires (default 1) */
@@ -79,13 +79,13 @@ struct pw_rule {
         uint32_t context_distance; /* code points between a hit and a context word */
         size_t n_context;          /* context words (0: no context required) */
         size_t *lists;             /* indices into policy->lists the rule's terms come from */
-        size_t n_lists;
-        struct pw_strv regexes; /* regexes as written */
-        char **detectors;       /* detector names */
-        size_t n_detectors;
-        struct pw_strv terms;   /* the rule's own inline "terms" */
-        struct pw_strv context; /* the rule's context words */
-        size_t json_index;      /* ordinal of the rule in "rules", for errors */
+        size_t n_lists;            /* entries in lists */
+        struct pw_strv regexes;    /* regexes as written */
+        char **detectors;          /* detector names */
+        size_t n_detectors;        /* entries in detectors */
+        struct pw_strv terms;      /* the rule's own inline "terms" */
+        struct pw_strv context;    /* the rule's context words */
+        size_t json_index;         /* ordinal of the rule in "rules", for errors */
 };
 
 /* An exception: allow-terms that cancel findings of some (or all) rules inside their span. */
@@ -119,23 +119,23 @@ enum pw_owner_kind {
 struct pw_matcher; /* opaque: databases, pattern tables, scratch pool */
 
 struct pw_policy {
-        char *name;                 /* file name used in errors */
-        char id[17];                /* hex prefix of the content hash */
-        uint8_t hash[32];           /* SHA-256 of the policy and term-list files */
-        char *company;              /* company name, or NULL */
-        struct pw_term_list *lists; /* term lists; [0] trademarks, [1] domains */
-        size_t n_lists;
-        struct pw_rule *rules;
-        size_t n_rules;
-        struct pw_rule account_rule; /* the built-in company-account rule */
-        struct pw_exception *exceptions;
-        size_t n_exceptions;
-        struct pw_account *accounts;
-        size_t n_accounts;
-        char **detector_names; /* distinct detector names used, NULL-terminated */
-        size_t n_detector_names;
-        struct pw_detectors *detectors; /* built when compiled and detectors are used */
-        struct pw_matcher *matcher;     /* NULL with PW_POLICY_NO_COMPILE */
+        char *name;                      /* file name used in errors */
+        char id[17];                     /* hex prefix of the content hash */
+        uint8_t hash[32];                /* SHA-256 of the policy and term-list files */
+        char *company;                   /* company name, or NULL */
+        struct pw_term_list *lists;      /* term lists; [0] trademarks, [1] domains */
+        size_t n_lists;                  /* entries in lists (at least 2) */
+        struct pw_rule *rules;           /* the rules, in file order */
+        size_t n_rules;                  /* entries in rules */
+        struct pw_rule account_rule;     /* the built-in company-account rule */
+        struct pw_exception *exceptions; /* allow-terms, in file order */
+        size_t n_exceptions;             /* entries in exceptions */
+        struct pw_account *accounts;     /* company accounts */
+        size_t n_accounts;               /* entries in accounts */
+        char **detector_names;           /* distinct detector names used, NULL-terminated */
+        size_t n_detector_names;         /* entries in detector_names */
+        struct pw_detectors *detectors;  /* built when compiled and detectors are used */
+        struct pw_matcher *matcher;      /* NULL with PW_POLICY_NO_COMPILE */
 };
 
 /* The policy text being loaded, for errors found after validation (while compiling). */

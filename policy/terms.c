@@ -95,15 +95,16 @@ int pw_read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
                 close(fd);
                 return r;
         }
-        if (!S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode)) {
                 close(fd);
                 return -EISDIR;
         }
-        if ((uint64_t)st.st_size > max) {
+        /* regular files are sized up front; pipes (a policy on stdin) grow up to `max` */
+        if (S_ISREG(st.st_mode) && (uint64_t)st.st_size > max) {
                 close(fd);
                 return -EFBIG;
         }
-        size_t cap = (size_t)st.st_size + 1, len = 0;
+        size_t cap = (S_ISREG(st.st_mode) ? (size_t)st.st_size : 65536) + 1, len = 0;
         char *buf = malloc(cap);
         if (!buf) {
                 close(fd);

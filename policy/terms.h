@@ -11,7 +11,7 @@ struct pw_strv;
  * code-point column in *ret_column, or (size_t)-1 when all of it is valid. */
 size_t pw_utf8_invalid_at(const char *s, size_t len, size_t *ret_column);
 
-/* Reads a whole regular file of at most `max` bytes into a new NUL-terminated buffer. */
+/* Reads a whole file (not a directory) of at most `max` bytes into a new NUL-terminated buffer. */
 int pw_read_file(const char *path, size_t max, char **ret, size_t *ret_len);
 
 /* Splits a term-list file into `out` (see terms.c for the format). On -EILSEQ (invalid UTF-8)

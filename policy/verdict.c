@@ -213,8 +213,8 @@ struct cand {
 };
 
 struct cands {
-        struct cand *v;
-        size_t n, cap;
+        struct cand *v; /* candidates */
+        size_t n, cap;  /* used and allocated entries */
 };
 
 static int cand_add(struct cands *c, const struct pw_span *s, const struct pw_detection *d) {
@@ -232,10 +232,10 @@ static int cand_add(struct cands *c, const struct pw_span *s, const struct pw_de
 
 /* Detections of the built-in detectors over the original text. */
 struct detections {
-        struct pw_detection *v;
-        struct pw_span *span; /* v[i]'s span in all three units */
-        size_t n, cap;
-        int err;
+        struct pw_detection *v; /* as the detectors reported them */
+        struct pw_span *span;   /* v[i]'s span in all three units */
+        size_t n, cap;          /* used and allocated entries of v */
+        int err;                /* -ENOMEM when one could not be kept */
 };
 
 static int on_detection(const struct pw_detection *d, void *userdata) {
@@ -406,6 +406,8 @@ static int eval_rule(const struct pw_policy *p, size_t ri, const struct pw_worke
                 f->overridable = r->overridable;
                 f->span = c->v[i].span;
                 if (d) {
+                        /* the detector's category (e.g. "iban") says more than the rule's */
+                        f->category = d->category ? d->category : r->category;
                         f->detector = d->detector;
                         f->confidence = d->confidence;
                         copy_utf8(d->excerpt, f->excerpt, sizeof f->excerpt);

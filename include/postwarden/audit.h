@@ -8,8 +8,10 @@
  * writer's group commit: begin, append a batch, commit once = one fsync, then acknowledge the
  * whole batch) or, outside one, runs in a transaction of its own. Nothing written inside
  * pw_audit_begin() is durable, and no sequence number handed out is final, until
- * pw_audit_commit() returns 0; after any failure inside a batch call pw_audit_rollback() and
- * acknowledge nothing of the batch.
+ * pw_audit_commit() returns 0; acknowledge exactly what a successful commit covered. A call that
+ * fails inside a batch undoes only itself (a savepoint) and the batch may go on, unless SQLite
+ * rolled the whole transaction back (disk full, I/O error): then every later call and the commit
+ * fail with -EIO and nothing of the batch is stored.
  *
  * Sources. Every fact group carries where it came from (enum pw_audit_source): the kernel
  * (SO_PEERCRED, /proc), root's PAM module, the user's own client process, or postwardend itself
@@ -230,8 +232,11 @@ struct pw_audit_event {
         const char *archive_text;       /* full post text: only mode "business" + company */
         size_t archive_len;             /* bytes of archive_text */
         const struct pw_audit_finding *findings; /* borrowed array, or NULL */
-        size_t n_findings;
-        unsigned flags; /* PW_AUDIT_KEEP_PERSONAL_FINDINGS */
+        size_t n_findings;                       /* entries in findings */
+        unsigned flags;                          /* PW_AUDIT_KEEP_PERSONAL_FINDINGS */
+        enum pw_audit_source verdict_src;        /* who stated action and findings: SERVICE when
+                                                  * postwardend computed them, CLIENT when the client
+                                                  * reported them; 0: not recorded */
 };
 
 /* Appends `ev` (borrowed) with its findings and archive text to the chain. *ret_seq (may be
@@ -258,13 +263,16 @@ struct pw_audit_verify_result {
         int64_t rows;              /* events checked */
         int64_t first_seq;         /* first event checked (after the newest purge checkpoint) */
         struct pw_audit_head head; /* the head reached (last good row) */
-        int64_t bad_seq;           /* first broken row, 0 when the chain verifies */
+        int64_t bad_seq;           /* first broken event; 0 when it verifies or bad_table is set */
         char reason[160];          /* why it is broken, "" when it verifies */
+        char bad_table[24];        /* a sessions/accounts/session_accounts row no event records */
+        int64_t bad_row;           /* its id (0 when none) */
 };
 
 /* Walks the chain from the newest purge checkpoint (or the start), recomputing each row's
  * metadata and content hashes (content from the archive and findings, or the kept content hash
- * of a redacted row) and the session/account/link facts the chain vouches for. `expected`
+ * of a redacted row) and the session/account/link facts the chain vouches for, and looks for
+ * session, account and link rows no event records (newer than the last purge). `expected`
  * (may be NULL) are heads logged outside the database: each must be on the chain, else the
  * database was truncated or rewritten. Returns 0 when everything verifies, -EBADMSG with
  * bad_seq and reason when not, another -errno when the database cannot be read. *ret is filled
@@ -296,11 +304,11 @@ int pw_audit_purge(struct pw_audit *a, int64_t before_us, struct pw_audit_purge_
 /* ---- queries (postwardenctl audit ...) ------------------------------------------------------ */
 
 struct pw_audit_session_row {
-        int64_t id;
+        int64_t id;                                                       /* sessions.id */
         const char *user, *service, *tty, *rhost, *xdg_session_id, *host; /* NULL when unset */
         int64_t uid, audit_sessionid, loginuid;                           /* -1 when unset */
         int64_t opened_us, closed_us; /* closed_us 0: still open */
-        enum pw_audit_source src;
+        enum pw_audit_source src;     /* who stated the session's fields */
         int64_t account_id; /* the link that matched the filter, 0 without account filter */
         enum pw_audit_tie_rule rule; /* its tie rule, 0 without account filter */
 };
@@ -311,25 +319,28 @@ struct pw_audit_session_filter {
         int64_t since_us;   /* sessions still open at or after this time, 0: no bound */
         int64_t until_us;   /* sessions opened before this time, 0: no bound */
         size_t limit;       /* at most this many rows, 0: no limit */
+        int open_only;      /* 1: only sessions not yet closed */
 };
 
 /* Calls `cb` for each session matching `f` (NULL: all), newest first. Strings in the row are
- * borrowed for the call only. A non-zero return from cb stops the walk and is returned. */
+ * borrowed for the call only. A non-zero return from cb stops the walk and is returned. cb must
+ * not run another query of the same kind on the same handle (it would reset this one). */
 typedef int (*pw_audit_session_cb)(const struct pw_audit_session_row *row, void *userdata);
 int pw_audit_query_sessions(struct pw_audit *a, const struct pw_audit_session_filter *f,
                             pw_audit_session_cb cb, void *userdata, struct pw_error *err);
 
 struct pw_audit_event_row {
-        int64_t seq;
-        enum pw_audit_kind kind;
-        int64_t time_us;
-        int64_t peer_uid, peer_pid, peer_sessionid;                          /* -1 when unset */
-        enum pw_audit_source peer_src, claim_src;                            /* 0 when unset */
-        int64_t session_id, account_id, target_seq;                          /* 0 when unset */
+        int64_t seq;                                /* position in the chain */
+        enum pw_audit_kind kind;                    /* what happened */
+        int64_t time_us;                            /* when, UTC */
+        int64_t peer_uid, peer_pid, peer_sessionid; /* -1 when unset */
+        enum pw_audit_source peer_src, claim_src;   /* 0 when unset */
+        int64_t session_id, account_id, target_seq; /* 0 when unset */
         const char *site, *action, *mode, *policy_id, *justification, *note; /* or NULL */
-        int company_account, authorised;
-        int n_findings; /* findings stored with it */
-        int archived;   /* 1: full text in the archive; 2: redacted to a tombstone */
+        int company_account, authorised; /* as in struct pw_audit_event */
+        int n_findings;                  /* findings stored with it */
+        int archived; /* 1: full text in the archive; 2: redacted to a tombstone */
+        enum pw_audit_source verdict_src; /* 0 when unset */
 };
 
 struct pw_audit_event_filter {
@@ -337,7 +348,8 @@ struct pw_audit_event_filter {
         int64_t until_us;        /* events before this time, 0: no bound */
         int64_t account_id;      /* 0: any */
         int64_t session_id;      /* 0: any */
-        int64_t peer_uid;        /* -1: any */
+        int by_uid;              /* 1: only events whose peer uid is peer_uid */
+        int64_t peer_uid;        /* the uid, used with by_uid (0 is root) */
         enum pw_audit_kind kind; /* 0: any */
         size_t limit;            /* 0: no limit */
 };

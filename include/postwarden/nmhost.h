@@ -43,8 +43,8 @@ enum pw_nm_code {
         PW_NM_E_SERVICE_ERROR = 403,       /* postwardend answered with an error */
         /* 5xx: the host */
         PW_NM_E_INTERNAL = 500,    /* out of memory or another fault inside the host */
-        PW_NM_E_NO_POLICY = 501,   /* standalone: the policy could not be loaded */
-        PW_NM_E_UNSUPPORTED = 502, /* valid request this mode cannot serve */
+        PW_NM_E_NO_POLICY = 501,   /* no policy: standalone load failed, or the service has none */
+        PW_NM_E_UNSUPPORTED = 502, /* reserved: a valid request this mode cannot serve */
 };
 
 /* The stable snake_case name of a code ("frame_too_large"), or "unknown". */
@@ -125,8 +125,9 @@ struct pw_nm_host_options {
 };
 
 /* Creates a host. In standalone mode the policy is loaded now; a policy that fails to load is
- * not fatal: *ret is still made, and hello/check answer PW_NM_E_NO_POLICY with the reason (the
- * extension can tell the employee), while the return value is 0 and `err` says why. Returns
+ * not fatal: *ret is still made and 0 returned with the reason in `err`, hello then reports
+ * "policy": null with "policy_error", and check/account answer PW_NM_E_NO_POLICY, so the
+ * extension can tell the employee. Relay mode connects lazily, on the first request. Returns
  * -ENOMEM or -EINVAL (bad options) otherwise; *ret untouched on failure. */
 int pw_nm_host_new(const struct pw_nm_host_options *o, struct pw_nm_host **ret,
                    struct pw_error *err);

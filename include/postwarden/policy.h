@@ -125,7 +125,9 @@ struct pw_verdict {
 };
 
 /* Checks `in` against the policy; on success *ret is a verdict the caller frees with
- * pw_verdict_free(). Returns -EINVAL for unusable input (e.g. len over 16 MiB), -ENOMEM. */
+ * pw_verdict_free(); it borrows strings from `p`, so free it before the policy. Thread-safe.
+ * Returns -EINVAL for unusable input (len over 16 MiB, text NULL with len > 0, a policy loaded
+ * with PW_POLICY_NO_COMPILE), -ENOMEM, -EIO; *ret is untouched then. */
 int pw_policy_check(const struct pw_policy *p, const struct pw_check_input *in,
                     struct pw_verdict **ret);
 
@@ -143,28 +145,42 @@ const char *pw_mode_name(enum pw_mode m);     /* "personal", "business", "unknow
 struct pw_detectors; /* opaque, immutable once built */
 
 struct pw_detection {
-        const char *detector; /* e.g. "iban" */
-        const char *category; /* the corpus category, e.g. "iban", "other_secret" */
+        const char *detector; /* e.g. "iban"; static storage */
+        const char *category; /* the corpus category, e.g. "iban", "other_secret"; static */
         uint32_t byte_start;  /* [start, end) in the scanned text */
         uint32_t byte_end;
-        int confidence;   /* 0..100 */
-        char excerpt[96]; /* masked */
+        int confidence;   /* 0..100; below 50: format-only evidence (e.g. 9 bare digits as an SSN
+                             without a context word), which the default policy ignores */
+        char excerpt[96]; /* masked, never the full number or secret, NUL-terminated */
 };
 
 /* Called once per validated detection, in order of byte_end; return non-zero to stop. */
 typedef int (*pw_detection_cb)(const struct pw_detection *d, void *userdata);
 
 /* Builds the named detectors (NULL or empty: every built-in detector). Unknown names give
- * -ENOENT with the name in `err`. */
+ * -ENOENT with the name in `err`. Compiles the patterns (~0.6 s for all of them): a process
+ * that must start fast uses pw_detectors_new_cached(). */
 int pw_detectors_new(const char *const *names, size_t n_names, struct pw_detectors **ret,
                      struct pw_error *err);
+
+/* As pw_detectors_new(), loading the compiled database from `cache_dir` (NULL: no cache) when a
+ * file for exactly these patterns and this vectorscan version is there and its SHA-256 checks,
+ * else compiling and storing it there (atomically; a directory that cannot be written only
+ * costs time). */
+int pw_detectors_new_cached(const char *const *names, size_t n_names, const char *cache_dir,
+                            struct pw_detectors **ret, struct pw_error *err);
+
+/* Frees; accepts NULL; returns NULL. */
 struct pw_detectors *pw_detectors_free(struct pw_detectors *d);
 
-/* Scans `text` with every detector; thread-safe. */
+/* Scans `text` (any bytes, up to 4 GiB - 1; secrets are matched case-sensitively, so pass the
+ * original text, not a normalised one) with every detector; calls `cb` per detection.
+ * Thread-safe: many threads may scan with one `d`. Returns 0, -EINVAL (bad arguments), -EFBIG,
+ * -ENOMEM or -EIO (vectorscan failed). At most 4096 detections are reported per call. */
 int pw_detectors_scan(const struct pw_detectors *d, const char *text, size_t len,
                       pw_detection_cb cb, void *userdata);
 
-/* Every built-in detector name, NULL-terminated. */
+/* Every built-in detector name, NULL-terminated, static. */
 const char *const *pw_detector_names(void);
 
 #endif

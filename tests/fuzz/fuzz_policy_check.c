@@ -31,7 +31,10 @@ static const char policy_json[] =
         "   [\"contract\"], \"distance\": 10}, \"min_count\": 2}, \"action\": \"block\","
         "   \"modes\": [\"business\"], \"message\": \"m\"},"
         "  {\"id\": \"digits\", \"match\": {\"regexes\": [\"[0-9]{4,}\", \"x\\\\s+y\"]},"
-        "   \"action\": \"warn\", \"message\": \"m\"}],"
+        "   \"action\": \"warn\", \"message\": \"m\"},"
+        "  {\"id\": \"det\", \"match\": {\"detectors\": [\"credit_card\", \"iban\", \"email\","
+        "   \"aws_key\"], \"context\": {\"words\": [\"pay\"], \"distance\": 30}},"
+        "   \"action\": \"block\", \"message\": \"m\"}],"
         " \"exceptions\": [{\"terms\": [\"Phoenix Suite\"]}]}";
 
 static int bad_span(const struct pw_span *s, size_t len) {
@@ -45,8 +48,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         static struct pw_policy *p; /* compiled once per process, as the service does */
         if (!p) {
                 struct pw_error err = {0};
-                if (pw_policy_load_buffer(policy_json, sizeof policy_json - 1, "fuzz", NULL,
-                                          NULL, 0, &p, &err) < 0) {
+                if (pw_policy_load_buffer(policy_json, sizeof policy_json - 1, "fuzz", NULL, NULL,
+                                          0, &p, &err) < 0) {
                         fprintf(stderr, "fuzz_policy_check: %s\n", err.text);
                         abort();
                 }

@@ -42,14 +42,14 @@
 
 struct svc {
         char dir[64];     /* temp dir */
-        char sock[128];   /* socket path */
+        char sock[100];   /* socket path (fits sun_path) */
         char db[128];     /* database path */
         char policy[128]; /* policy path */
         char log[128];    /* the service's stderr */
         pid_t pid;        /* the running service, or 0 */
 };
 
-static const char *harness_bin(void) {
+static inline const char *harness_bin(void) {
         const char *b = getenv("PW_POSTWARDEND");
         if (!b) {
                 fprintf(stderr, "PW_POSTWARDEND is not set\n");
@@ -58,13 +58,13 @@ static const char *harness_bin(void) {
         return b;
 }
 
-static int64_t harness_ms(void) {
+static inline int64_t harness_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static void harness_write_file(const char *path, const char *text) {
+static inline void harness_write_file(const char *path, const char *text) {
         FILE *f = fopen(path, "w");
         if (!f || fputs(text, f) < 0 || fclose(f) != 0) {
                 perror(path);
@@ -73,7 +73,7 @@ static void harness_write_file(const char *path, const char *text) {
 }
 
 /* Reads a whole file (binary) into a malloc'd buffer; *len gets its size. NULL if absent. */
-static char *harness_read_file(const char *path, size_t *len) {
+static inline char *harness_read_file(const char *path, size_t *len) {
         FILE *f = fopen(path, "rb");
         if (!f)
                 return NULL;
@@ -99,7 +99,7 @@ static char *harness_read_file(const char *path, size_t *len) {
 }
 
 /* 1 when `needle` occurs in file `path` (binary-safe), 0 when not or absent. */
-static int harness_file_has(const char *path, const char *needle) {
+static inline int harness_file_has(const char *path, const char *needle) {
         size_t n;
         char *buf = harness_read_file(path, &n);
         if (!buf)
@@ -110,7 +110,7 @@ static int harness_file_has(const char *path, const char *needle) {
 }
 
 /* Prepares a temp dir with the policy (in dir itself unless `db_dir` names another dir). */
-static void svc_init(struct svc *s, const char *db_dir) {
+static inline void svc_init(struct svc *s, const char *db_dir) {
         memset(s, 0, sizeof *s);
         snprintf(s->dir, sizeof s->dir, "/tmp/pw-svc-XXXXXX");
         if (!mkdtemp(s->dir)) {
@@ -127,7 +127,7 @@ static void svc_init(struct svc *s, const char *db_dir) {
 
 /* Starts the service with extra arguments (NULL-terminated list); `fsize` > 0 sets
  * RLIMIT_FSIZE for it. Waits until it answers a hello (max 10 s). Returns 0 or -1. */
-static int svc_start_ex(struct svc *s, rlim_t fsize, const char *const *extra) {
+static inline int svc_start_ex(struct svc *s, rlim_t fsize, const char *const *extra) {
         const char *argv[40] = {harness_bin(), "--foreground",
                                 "--debug",     "--socket",
                                 s->sock,       "--db",
@@ -145,7 +145,8 @@ static int svc_start_ex(struct svc *s, rlim_t fsize, const char *const *extra) {
                 return -1;
         if (pid == 0) {
                 int fd = open(s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-                if (fd < 0 || dup2(fd, 2) < 0)
+                int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+                if (fd < 0 || null < 0 || dup2(fd, 2) < 0 || dup2(null, 1) < 0 || dup2(null, 0) < 0)
                         _exit(127);
                 if (fsize) {
                         struct rlimit rl = {fsize, fsize};
@@ -179,12 +180,12 @@ static int svc_start_ex(struct svc *s, rlim_t fsize, const char *const *extra) {
         return -1;
 }
 
-static int svc_start(struct svc *s) {
+static inline int svc_start(struct svc *s) {
         return svc_start_ex(s, 0, NULL);
 }
 
 /* Stops the service with `sig` and reaps it; returns its wait status. */
-static int svc_stop_sig(struct svc *s, int sig) {
+static inline int svc_stop_sig(struct svc *s, int sig) {
         int st = 0;
         if (s->pid > 0) {
                 kill(s->pid, sig);
@@ -194,13 +195,23 @@ static int svc_stop_sig(struct svc *s, int sig) {
         return st;
 }
 
-static int svc_stop(struct svc *s) {
+static inline int svc_stop(struct svc *s) {
         return svc_stop_sig(s, SIGTERM);
 }
 
-/* Removes the temp dir and everything in it. */
-static void svc_cleanup(struct svc *s) {
+/* Removes the temp dir and everything in it. A sanitizer report in the service's log (builds
+ * with POSTWARDEN_SANITIZE) fails the test program. */
+static inline void svc_cleanup(struct svc *s) {
         svc_stop(s);
+        static const char *const bad[] = {"ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                          "runtime error:"};
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+                if (harness_file_has(s->log, bad[i])) {
+                        char *log = harness_read_file(s->log, NULL);
+                        fprintf(stderr, "postwardend reported a sanitizer error:\n%s\n", log);
+                        free(log);
+                        exit(1);
+                }
         char cmd[128];
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
         if (system(cmd) != 0)
@@ -209,7 +220,7 @@ static void svc_cleanup(struct svc *s) {
 
 /* One request on a fresh connection; returns the reply (caller frees) or NULL, with the client
  * error in *ret_err (may be NULL). `req` is stolen. */
-static json_t *svc_call(struct svc *s, json_t *req, int *ret_err) {
+static inline json_t *svc_call(struct svc *s, json_t *req, int *ret_err) {
         struct pw_client *c;
         json_t *rep = NULL;
         int r = pw_client_connect(s->sock, 1000, &c);
@@ -224,7 +235,7 @@ static json_t *svc_call(struct svc *s, json_t *req, int *ret_err) {
 }
 
 /* The "code" of an error reply, 0 for a success reply, -1 for none. */
-static int reply_code(const json_t *rep) {
+static inline int reply_code(const json_t *rep) {
         if (!rep)
                 return -1;
         const char *type = json_string_value(json_object_get(rep, "type"));
@@ -234,7 +245,7 @@ static int reply_code(const json_t *rep) {
 }
 
 /* A raw connection (no client library) for malformed traffic. */
-static int raw_connect(struct svc *s) {
+static inline int raw_connect(struct svc *s) {
         int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         snprintf(sa.sun_path, sizeof sa.sun_path, "%s", s->sock);
@@ -249,7 +260,7 @@ static int raw_connect(struct svc *s) {
 }
 
 /* Sends a frame with the given body bytes. */
-static int raw_send(int fd, const void *body, uint32_t len) {
+static inline int raw_send(int fd, const void *body, uint32_t len) {
         unsigned char hdr[4] = {(unsigned char)(len >> 24), (unsigned char)(len >> 16),
                                 (unsigned char)(len >> 8), (unsigned char)len};
         if (send(fd, hdr, 4, MSG_NOSIGNAL) != 4)
@@ -258,7 +269,7 @@ static int raw_send(int fd, const void *body, uint32_t len) {
 }
 
 /* Reads one reply frame; NULL on EOF, timeout or garbage. */
-static json_t *raw_recv(int fd) {
+static inline json_t *raw_recv(int fd) {
         unsigned char hdr[4];
         if (recv(fd, hdr, 4, MSG_WAITALL) != 4)
                 return NULL;
@@ -276,7 +287,7 @@ static json_t *raw_recv(int fd) {
 }
 
 /* 1 when the peer has closed fd (EOF within `ms`). */
-static int raw_eof_within(int fd, int ms) {
+static inline int raw_eof_within(int fd, int ms) {
         struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
         char b;
@@ -284,12 +295,12 @@ static int raw_eof_within(int fd, int ms) {
         return n == 0 || (n < 0 && errno == ECONNRESET);
 }
 
-static json_t *msg_hello(int id) {
+static inline json_t *msg_hello(int id) {
         return json_pack("{s:i, s:i, s:s}", "v", 1, "id", id, "type", "hello");
 }
 
 /* A post attempt as a personal account (or company when `company`), with optional text. */
-static json_t *msg_post(int id, bool company, const char *text) {
+static inline json_t *msg_post(int id, bool company, const char *text) {
         json_t *m = json_pack("{s:i, s:i, s:s, s:s, s:{s:s}, s:{s:s, s:b}, s:b, s:[{s:s, s:s, "
                               "s:s}]}",
                               "v", 1, "id", id, "type", "post_attempt", "site", "x.com", "account",

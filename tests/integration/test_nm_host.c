@@ -494,8 +494,9 @@ static void missing_explicit_config_refuses(void **state) {
 /* ---- memory ------------------------------------------------------------------------------------
  */
 
-static void memory_stays_flat_over_100k_requests(void **state) {
-        struct env *e = *state;
+/* 100k requests (hellos, distinct checks, broken frames) through one host: RSS after the first
+ * 2,000 and after all of them. */
+static void memory_flat(struct env *e, int standalone) {
         const int total = 100000, warm = 2000;
         struct nmh_buf in = {0};
         char text[128];
@@ -505,16 +506,19 @@ static void memory_stays_flat_over_100k_requests(void **state) {
                 } else if (i % 4 == 3) {
                         nmh_frame(&in, "{\"v\":1,\"id\":", 12);
                 } else {
-                        snprintf(text, sizeof text, "draft %d about the quarterly numbers", i);
+                        snprintf(text, sizeof text, "draft %d about the quarterly numbers%s", i,
+                                 i % 8 == 1 ? " and Stormwing, ask jane.doe@example.org" : "");
                         nmh_frame_json(&in, json_pack("{s:i, s:i, s:s, s:s, s:{s:s, s:n}, s:s}",
                                                       "v", 1, "id", i, "type", "check", "site",
                                                       "x.com", "account", "handle", "@me",
                                                       "stable_id", "text", text));
                 }
         }
-        char *argv[] = {(char *)e->bin, "--config", e->cfg, ORIGIN, NULL};
+        char *relay[] = {(char *)e->bin, "--config", e->cfg, ORIGIN, NULL};
+        char *alone[] = {(char *)e->bin, "--config", e->cfg, "--policy", e->policy,
+                         "--cache",      e->cache,   ORIGIN, NULL};
         struct nmh_proc p;
-        assert_int_equal(nmh_spawn(&p, argv, e->log), 0);
+        assert_int_equal(nmh_spawn(&p, standalone ? alone : relay, e->log), 0);
         assert_int_equal(nmh_feed(&p, in.p, in.len, 0, 0, 1), 0);
         long before = -1, after = -1;
         json_t *j;
@@ -526,11 +530,24 @@ static void memory_stays_flat_over_100k_requests(void **state) {
         }
         after = nmh_rss_kib(p.pid);
         assert_int_equal(nmh_finish(&p, NULL), 0);
-        fprintf(stderr, "RSS after %d requests: %ld KiB; after %d: %ld KiB\n", warm, before, total,
-                after);
+        fprintf(stderr, "%s: RSS after %d requests: %ld KiB; after %d: %ld KiB\n",
+                standalone ? "standalone" : "relay", warm, before, total, after);
         assert_true(before > 0 && after > 0);
+#if defined(__SANITIZE_ADDRESS__)
+        /* ASan's quarantine keeps freed memory resident: the bound means nothing there. */
+        (void)before;
+#else
         assert_true(after - before <= 512);
+#endif
         free(in.p);
+}
+
+static void memory_stays_flat_over_100k_requests_relay(void **state) {
+        memory_flat(*state, 0);
+}
+
+static void memory_stays_flat_over_100k_requests_standalone(void **state) {
+        memory_flat(*state, 1);
 }
 
 int main(void) {
@@ -552,7 +569,8 @@ int main(void) {
                 cmocka_unit_test(chrome_and_firefox_callers_are_served),
                 cmocka_unit_test(other_callers_get_an_error_frame_and_exit),
                 cmocka_unit_test(missing_explicit_config_refuses),
-                cmocka_unit_test(memory_stays_flat_over_100k_requests),
+                cmocka_unit_test(memory_stays_flat_over_100k_requests_relay),
+                cmocka_unit_test(memory_stays_flat_over_100k_requests_standalone),
         };
         return cmocka_run_group_tests_name("nm_host", tests, setup, teardown);
 }

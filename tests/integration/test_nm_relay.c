@@ -71,6 +71,14 @@ static void svc_kill(struct env *e, int sig) {
         }
 }
 
+/* Stops the service and waits until the kernel says it is stopped (kill() alone returns before
+ * every thread has stopped, and a request sent then may still be answered). */
+static void svc_freeze(struct env *e) {
+        int st;
+        kill(e->svc_pid, SIGSTOP);
+        waitpid(e->svc_pid, &st, WUNTRACED);
+}
+
 static int setup(void **state) {
         struct env *e = calloc(1, sizeof *e);
         e->host = getenv("PW_HOST");
@@ -155,7 +163,7 @@ static void hello_check_account_post_through_the_service(void **state) {
         assert_true(json_array_size(json_object_get(r, "detectors")) > 0);
         json_decref(r);
 
-        r = ask(&p, check(2, "@jdoe", "🎉 Nightingale ships soon"));
+        r = ask(&p, check(2, "@jdoe", "🎉 Stormwing ships soon"));
         assert_int_equal(code_of(r), 0);
         json_t *v = json_object_get(r, "verdict");
         assert_string_equal(json_string_value(json_object_get(v, "action")), "block");
@@ -163,7 +171,7 @@ static void hello_check_account_post_through_the_service(void **state) {
                 json_object_get(json_array_get(json_object_get(v, "findings"), 0), "span"),
                 "utf16");
         assert_int_equal(json_integer_value(json_array_get(u16, 0)), 3);
-        assert_int_equal(json_integer_value(json_array_get(u16, 1)), 14);
+        assert_int_equal(json_integer_value(json_array_get(u16, 1)), 12);
         json_decref(r);
 
         r = ask(&p, json_pack("{s:i, s:i, s:s, s:s, s:s, s:s, s:n, s:s}", "v", 1, "id", 3, "type",
@@ -190,7 +198,7 @@ static void relayed_and_standalone_verdicts_are_the_same(void **state) {
         const char *texts[] = {
                 "Lovely weather today.",
                 "Project Bluebird is internal only, ask on wiki.acme.example",
-                "Ünïcödé 🎉 Phoenix and Nightingale, mail jane.doe@acme.example",
+                "Ünïcödé 🎉 Stormwing and Nightjar, mail jane.doe@acme.example",
         };
         struct nmh_proc a, b;
         start_host(e, &a, 0);
@@ -217,7 +225,7 @@ static void service_dying_mid_request(void **state) {
         json_decref(r);
 
         /* Freeze the service, send a check, kill the service while the host waits for it. */
-        kill(e->svc_pid, SIGSTOP);
+        svc_freeze(e);
         struct nmh_buf b = {0};
         nmh_frame_json(&b, check(2, NULL, "second draft"));
         assert_int_equal(write(p.in, b.p, b.len), (ssize_t)b.len);
@@ -226,7 +234,8 @@ static void service_dying_mid_request(void **state) {
         svc_kill(e, SIGKILL);
         assert_int_equal(nmh_next(&p, &r), 1);
         assert_int_equal(json_integer_value(json_object_get(r, "id")), 2);
-        assert_int_equal(code_of(r), 402);
+        if (code_of(r) != 402)
+                fail_msg("check while the service died: %s", json_dumps(r, JSON_COMPACT));
         json_decref(r);
 
         /* Service gone: hello says so, checks get the distinct code. */
@@ -250,7 +259,7 @@ static void stalled_service_times_out(void **state) {
         struct env *e = *state;
         struct nmh_proc p;
         start_host(e, &p, 0);
-        kill(e->svc_pid, SIGSTOP);
+        svc_freeze(e);
         json_t *r = ask(&p, check(1, NULL, "a draft nobody answers"));
         kill(e->svc_pid, SIGCONT);
         /* Either the connect (backlog) or the request hits the 2 s timeout. */

@@ -73,7 +73,7 @@ expect 0 t --mode personal "What a lovely sunset at the beach today."
 contains "$tmp/out" "verdict: allow"
 expect 3 t --mode personal "I really like working at Acme."
 contains "$tmp/out" "trademarks-personal"
-expect 4 t --mode business "Sneak peek at Project Bluebird, internal only!"
+expect 4 t --mode business "Sneak peek at Project Bluebird, under NDA!"
 contains "$tmp/out" "confidential-code-names"
 contains "$tmp/out" "confidential-markers"
 expect 4 t --account x.com:@AcmeCorp --user mallory "Big news today!"
@@ -84,10 +84,10 @@ contains "$tmp/out" "account: acme-x (company account, authorised)"
 expect 0 t --account x.com:@AcmeCorp --user carol --group social-media "Big news today!"
 
 # JSON and stdin (with a NUL byte and a full-width code name)
-printf 'a\000 \357\274\260hoenix' >"$tmp/text"
+printf 'a\000 \357\274\263tormwing' >"$tmp/text"
 expect 4 t --mode personal --json - <"$tmp/text"
 contains "$tmp/out" '"rule":"confidential-code-names"'
-contains "$tmp/out" '"span":{"bytes":[3,12],"cp":[3,10],"utf16":[3,10]}'
+contains "$tmp/out" '"span":{"bytes":[3,14],"cp":[3,12],"utf16":[3,12]}'
 python3 -c 'import json,sys; v=json.load(open(sys.argv[1])); assert v["action"]=="block" and v["mode"]=="personal"' "$tmp/out" ||
         fail "JSON verdict does not parse"
 

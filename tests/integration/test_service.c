@@ -8,6 +8,8 @@
 #include <stdint.h>
 
 #include <cmocka.h>
+#include <grp.h>
+#include <dirent.h>
 #include <pwd.h>
 #include <pthread.h>
 #include <sys/socket.h>
@@ -188,6 +190,71 @@ static void pipelined_requests_are_all_answered(void **state) {
         close(fd);
 }
 
+static void a_flood_of_events_from_one_client_is_paced_not_lost(void **state) {
+        struct svc *s = *state;
+        int fd = raw_connect(s);
+        enum { N = 300 };
+        for (int i = 0; i < N; i++) {
+                json_t *m = msg_post(i, false, NULL);
+                char *body = json_dumps(m, JSON_COMPACT);
+                assert_int_equal(raw_send(fd, body, (uint32_t)strlen(body)), 0);
+                free(body);
+                json_decref(m);
+        }
+        static bool seen[N];
+        for (int i = 0; i < N; i++) {
+                json_t *rep = raw_recv(fd);
+                assert_int_equal(reply_code(rep), 0);
+                json_int_t id = json_integer_value(json_object_get(rep, "id"));
+                assert_true(id >= 0 && id < N && !seen[id]);
+                seen[id] = true;
+                json_decref(rep);
+        }
+        close(fd);
+        assert_alive(s);
+}
+
+static void a_one_mebibyte_check_is_answered(void **state) {
+        struct svc *s = *state;
+        size_t n = 1024 * 1024 - 64;
+        char *text = malloc(n + 1);
+        memset(text, 'a', n);
+        memcpy(text + n / 2, " Project Falcon ", 16);
+        text[n] = '\0';
+        json_t *rep = svc_call(
+                s,
+                json_pack("{s:i, s:i, s:s, s:s}", "v", 1, "id", 1, "type", "check", "text", text),
+                NULL);
+        free(text);
+        assert_int_equal(reply_code(rep), 0);
+        assert_string_equal(
+                json_string_value(json_object_get(json_object_get(rep, "verdict"), "action")),
+                "block");
+        json_decref(rep);
+}
+
+#define MANY 200
+
+static void many_clients_at_once_are_all_answered(void **state) {
+        struct svc *s = *state;
+        static int fds[MANY];
+        for (int i = 0; i < MANY; i++) {
+                fds[i] = raw_connect(s);
+                assert_true(fds[i] >= 0);
+        }
+        char buf[64];
+        for (int i = 0; i < MANY; i++) {
+                int n = snprintf(buf, sizeof buf, "{\"v\":1,\"id\":%d,\"type\":\"hello\"}", i);
+                assert_int_equal(raw_send(fds[i], buf, (uint32_t)n), 0);
+        }
+        for (int i = 0; i < MANY; i++) {
+                json_t *rep = raw_recv(fds[i]);
+                assert_int_equal(json_integer_value(json_object_get(rep, "id")), i);
+                json_decref(rep);
+                close(fds[i]);
+        }
+}
+
 /* ---- identity and privilege ----------------------------------------------------------------- */
 
 /* Runs `fn` in a child as uid/gid `uid`; returns its exit status (0 = all asserts held). */
@@ -265,6 +332,38 @@ static void events_are_recorded_under_the_kernel_uid(void **state) {
         pw_audit_free(a);
 }
 
+/* Waits until every thread of `pid` is in state T: kill(SIGSTOP) returns before they stop. */
+static void wait_stopped(pid_t pid) {
+        for (int tries = 0; tries < 500; tries++) {
+                char path[64];
+                snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+                DIR *d = opendir(path);
+                assert_non_null(d);
+                int running = 0;
+                struct dirent *e;
+                while ((e = readdir(d))) {
+                        if (e->d_name[0] == '.')
+                                continue;
+                        char sp[384], buf[512];
+                        snprintf(sp, sizeof sp, "%s/%s/stat", path, e->d_name);
+                        FILE *f = fopen(sp, "r");
+                        if (!f)
+                                continue;
+                        size_t n = fread(buf, 1, sizeof buf - 1, f);
+                        fclose(f);
+                        buf[n] = '\0';
+                        const char *p = strrchr(buf, ')');
+                        if (p && p[1] == ' ' && p[2] != 'T' && p[2] != 't')
+                                running++;
+                }
+                closedir(d);
+                if (!running)
+                        return;
+                usleep(2000);
+        }
+        fail_msg("postwardend did not stop");
+}
+
 static void a_client_that_exits_before_accept_is_not_identified(void **state) {
         struct svc *s = *state;
         /* Stop the service so the connection waits in the backlog while its process dies; the
@@ -273,6 +372,7 @@ static void a_client_that_exits_before_accept_is_not_identified(void **state) {
         struct sockaddr_un sa = {.sun_family = AF_UNIX};
         snprintf(sa.sun_path, sizeof sa.sun_path, "%s", s->sock);
         kill(s->pid, SIGSTOP);
+        wait_stopped(s->pid);
         pid_t child = fork();
         if (child == 0)
                 _exit(connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0 ? 0 : 1);
@@ -285,8 +385,12 @@ static void a_client_that_exits_before_accept_is_not_identified(void **state) {
         json_t *rep = raw_recv(fd);
         json_t *peer = json_object_get(rep, "peer");
         assert_int_equal(json_integer_value(json_object_get(peer, "pid")), child);
-        assert_true(json_is_false(json_object_get(peer, "alive")));
-        assert_true(json_is_null(json_object_get(peer, "sessionid")));
+        if (!json_is_false(json_object_get(peer, "alive")) ||
+            !json_is_null(json_object_get(peer, "sessionid"))) {
+                char *dump = json_dumps(rep, JSON_COMPACT);
+                char *log = harness_read_file(s->log, NULL);
+                fail_msg("child %d identified as alive: %s\nlog:\n%s", (int)child, dump, log);
+        }
         json_decref(rep);
         close(fd);
         assert_true(harness_file_has(s->log, "exited before it could be identified"));
@@ -498,8 +602,62 @@ static void broken_policy_on_reload_keeps_the_old_one(void **state) {
         assert_string_not_equal(policy_id(s), before);
 }
 
+static void a_policy_moved_into_place_is_reloaded_without_a_signal(void **state) {
+        struct svc *s = *state;
+        char before[80], tmp[160];
+        snprintf(before, sizeof before, "%s", policy_id(s));
+        snprintf(tmp, sizeof tmp, "%s/.policy.json.new", s->dir);
+        harness_write_file(tmp, "{\"version\": 1, \"rules\": [{\"id\": \"r3\", \"match\": "
+                                "{\"terms\": [\"Kestrel\"]}, \"action\": \"block\", "
+                                "\"message\": \"no\"}]}");
+        assert_int_equal(rename(tmp, s->policy), 0);
+        for (int i = 0; i < 150 && !strcmp(policy_id(s), before); i++)
+                usleep(20000);
+        assert_string_not_equal(policy_id(s), before);
+        assert_true(harness_file_has(s->log, "the policy directory changed"));
+}
+
+/* ---- socket activation ---------------------------------------------------------------------- */
+
+static void socket_activation_uses_the_passed_socket(void **state) {
+        struct svc s;
+        svc_init(&s, NULL);
+        int l = socket(AF_UNIX, SOCK_STREAM, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", s.sock);
+        assert_int_equal(bind(l, (struct sockaddr *)&sa, sizeof sa), 0);
+        assert_int_equal(listen(l, 16), 0);
+        pid_t pid = fork();
+        if (pid == 0) {
+                int fd = open(s.log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                dup2(fd, 2);
+                dup2(l, 3);
+                char p[32];
+                snprintf(p, sizeof p, "%d", (int)getpid());
+                setenv("LISTEN_PID", p, 1);
+                setenv("LISTEN_FDS", "1", 1);
+                /* --socket names a path that cannot be bound: the passed socket must be used. */
+                execl(harness_bin(), harness_bin(), "--foreground", "--socket",
+                      "/nonexistent/dir/pw.sock", "--db", s.db, "--policy", s.policy, "--cache",
+                      "none", (char *)NULL);
+                _exit(127);
+        }
+        close(l);
+        s.pid = pid;
+        json_t *rep = NULL;
+        for (int i = 0; i < 100 && !rep; i++) {
+                rep = svc_call(&s, msg_hello(1), NULL);
+                if (!rep)
+                        usleep(20000);
+        }
+        assert_int_equal(reply_code(rep), 0);
+        json_decref(rep);
+        svc_cleanup(&s);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(socket_activation_uses_the_passed_socket),
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
                 T(hello_names_the_peer_from_the_kernel),
                 T(malformed_json_is_answered_and_the_connection_survives),
@@ -508,6 +666,9 @@ int main(void) {
                 T(truncated_frames_do_not_hold_the_service),
                 T(a_silent_client_holds_up_nobody_and_is_dropped),
                 T(pipelined_requests_are_all_answered),
+                T(a_one_mebibyte_check_is_answered),
+                T(a_flood_of_events_from_one_client_is_paced_not_lost),
+                T(many_clients_at_once_are_all_answered),
                 T(only_root_opens_sessions_and_only_admins_query),
                 T(events_are_recorded_under_the_kernel_uid),
                 T(a_client_that_exits_before_accept_is_not_identified),
@@ -515,6 +676,7 @@ int main(void) {
                 T(session_close_closes),
                 T(personal_draft_text_is_never_written),
                 T(broken_policy_on_reload_keeps_the_old_one),
+                T(a_policy_moved_into_place_is_reloaded_without_a_signal),
 #undef T
         };
         if (getuid() != 0) {

@@ -45,7 +45,13 @@ static const char policy_json[] =
         "   \"modes\": [\"personal\"], \"action\": \"warn\", \"message\": \"tm\"},\n"
         "  {\"id\": \"biz-only\", \"match\": {\"terms\": [\"quarterly numbers\"]}, \"modes\": "
         "[\"business\"],\n"
-        "   \"action\": \"block\", \"message\": \"biz\"}],\n"
+        "   \"action\": \"block\", \"message\": \"biz\"},\n"
+        "  {\"id\": \"cards\", \"category\": \"credit_card\", \"match\": {\"detectors\": "
+        "[\"credit_card\"]},\n"
+        "   \"action\": \"block\", \"message\": \"card\"},\n"
+        "  {\"id\": \"gdpr\", \"match\": {\"detectors\": [\"iban\"], \"min_confidence\": 50},\n"
+        "   \"modes\": [\"business\"], \"action\": \"warn\", \"overridable\": true,\n"
+        "   \"message\": \"secure channel\"}],\n"
         " \"exceptions\": [{\"terms\": [\"Phoenix Suite\"], \"rules\": [\"codes\"]}]}\n";
 
 struct fixture {
@@ -75,7 +81,9 @@ static int setup(void **state) {
                 return -1;
         char codes[128];
         snprintf(codes, sizeof codes, "%s/codes.txt", f->dir);
-        write_file(codes, "Phoenix\nKestrel\n", 16);
+        static const char codes_txt[] = "Phoenix\nKestrel\n\xe6\x9d\xb1\xe4\xba\xac\n"
+                                        "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb0\n";
+        write_file(codes, codes_txt, sizeof codes_txt - 1);
         write_file(f->path, policy_json, sizeof policy_json - 1);
         struct pw_error err = {0};
         if (pw_policy_load(f->path, f->cache, 0, &f->p, &err) < 0) {
@@ -222,6 +230,23 @@ static void ten_thousand_emoji(void **state) {
         free(t);
 }
 
+/* Whole words in scripts without spaces (every ideograph is a boundary) and in Cyrillic. */
+static void non_latin_words(void **state) {
+        struct fixture *f = *state;
+        /* 今日は東京へ: 東京 is code points 3-5, bytes 9-15 */
+        struct pw_verdict *v = check(f->p, "\xe4\xbb\x8a\xe6\x97\xa5\xe3\x81\xaf\xe6\x9d\xb1"
+                                           "\xe4\xba\xac\xe3\x81\xb8");
+        assert_span(nth(v, "codes", 0), 9, 15, 3, 5, 3, 5);
+        pw_verdict_free(v);
+        /* "МОСКВА!" matches; "Москвич" (a longer word) does not */
+        v = check(f->p, "\xd0\x9c\xd0\x9e\xd0\xa1\xd0\x9a\xd0\x92\xd0\x90!");
+        assert_span(nth(v, "codes", 0), 0, 12, 0, 6, 0, 6);
+        pw_verdict_free(v);
+        v = check(f->p, "\xd0\x9c\xd0\xbe\xd1\x81\xd0\xba\xd0\xb2\xd0\xb8\xd1\x87");
+        assert_int_equal(count(v, "codes"), 0);
+        pw_verdict_free(v);
+}
+
 static void nul_bytes(void **state) {
         struct fixture *f = *state;
         struct pw_verdict *v = check_mode(f->p, "a\0phoenix\0", 10, PW_MODE_PERSONAL);
@@ -358,6 +383,29 @@ static void modes(void **state) {
         assert_int_equal(count(v, "biz-only"), 1);
         assert_int_equal(v->action, PW_ACTION_BLOCK);
         assert_int_equal(v->mode, PW_MODE_UNKNOWN);
+        pw_verdict_free(v);
+}
+
+/* Detector rules: detections over the original text, with spans in all three units. */
+static void detector_rules(void **state) {
+        struct fixture *f = *state;
+        const char *t = "\xf0\x9f\x98\x80 pay 4111 1111 1111 1111 or DE89 3704 0044 0532 0130 00";
+        struct pw_verdict *v = check_mode(f->p, t, strlen(t), PW_MODE_PERSONAL);
+        const struct pw_finding *x = nth(v, "cards", 0);
+        assert_span(x, 9, 28, 6, 25, 7, 26);
+        assert_string_equal(x->detector, "credit_card");
+        assert_int_equal(x->overridable, 0);
+        assert_null(strstr(x->excerpt, "4111 1111 1111 1111")); /* masked */
+        assert_int_equal(v->action, PW_ACTION_BLOCK);
+        assert_int_equal(v->overridable, 0);
+        assert_int_equal(count(v, "gdpr"), 0); /* personal mode */
+        pw_verdict_free(v);
+        v = check_mode(f->p, t, strlen(t), PW_MODE_BUSINESS);
+        x = nth(v, "gdpr", 0);
+        assert_non_null(x);
+        assert_string_equal(x->detector, "iban");
+        assert_string_equal(x->message, "secure channel");
+        assert_int_equal(x->span.byte_start, 32);
         pw_verdict_free(v);
 }
 
@@ -566,6 +614,7 @@ int main(void) {
                 cmocka_unit_test(term_split_by_zwj),
                 cmocka_unit_test(emoji_before_term),
                 cmocka_unit_test(ten_thousand_emoji),
+                cmocka_unit_test(non_latin_words),
                 cmocka_unit_test(nul_bytes),
                 cmocka_unit_test(invalid_utf8),
                 cmocka_unit_test(only_zero_width),
@@ -578,6 +627,7 @@ int main(void) {
                 cmocka_unit_test(min_count),
                 cmocka_unit_test(regex_hits_merge),
                 cmocka_unit_test(modes),
+                cmocka_unit_test(detector_rules),
                 cmocka_unit_test(unauthorised_company_account),
                 cmocka_unit_test(authorised_by_user_or_group),
                 cmocka_unit_test(stable_id_wins),

@@ -1,0 +1,387 @@
+/* bench_host: postwarden-host measured the way a browser uses it, against in-process peers.
+ *
+ *   bench_host HOST_BIN SOURCE_DIR [POSTWARDEND_BIN] [-n N] [-terms T] [-big DIR]
+ *
+ * Builds two policies in a temp dir: the default policy, and the default policy plus a list of T
+ * (default 100,000) generated terms — or, with -big, takes DIR/policy.json as the big one (e.g.
+ * the engine's generated terms: `bench_check --write DIR SOURCE_DIR`). For each, it measures the
+ * round trip of a 2 KB post — frame written to the host's stdin, reply frame read from its stdout —
+ * through the real binary over pipes, standalone and (given POSTWARDEN_BIN) relayed to a running
+ * postwardend; every request has distinct text so the host's verdict cache never answers. The peer
+ * is the same check in this process (pw_policy_check + pw_verdict_to_json + json_dumps), so the
+ * ratio is the host's own cost. Last, start-up until the first reply, standalone with the big
+ * policy from a warm compiled-policy cache. Prints p50/p99 in microseconds. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+
+#include <jansson.h>
+
+#include "../tests/integration/nm_harness.h"
+#include "postwarden/policy.h"
+
+#define ORIGIN "chrome-extension://abcdefghijklmnopabcdefghijklmnop/"
+
+static int cmp_u64(const void *a, const void *b) {
+        uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* Sorts `v` and prints p50/p99 (µs) under `label`; returns p99 in ns. */
+static uint64_t report(const char *label, uint64_t *v, size_t n) {
+        qsort(v, n, sizeof *v, cmp_u64);
+        uint64_t p50 = v[n / 2], p99 = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
+        printf("%-46s n=%-6zu p50 %8.1f us   p99 %8.1f us\n", label, n, p50 / 1e3, p99 / 1e3);
+        return p99;
+}
+
+/* A 2 KB post: prose, one code name, one e-mail address, made unique by `i`. */
+static size_t make_post(char *buf, size_t size, unsigned i) {
+        static const char *prose =
+                "Had a great time at the community meetup last night, thanks to everyone who "
+                "came along and shared their projects. ";
+        size_t n = (size_t)snprintf(buf, size, "Post %u. ", i);
+        while (n + strlen(prose) < 1900)
+                n += (size_t)snprintf(buf + n, size - n, "%s", prose);
+        n += (size_t)snprintf(buf + n, size - n,
+                              "Stormwing demo soon, write to jane.doe@example.org (%u).", i);
+        while (n < 2048)
+                buf[n++] = ' ';
+        buf[n] = '\0';
+        return n;
+}
+
+static json_t *check_req(unsigned id, const char *text) {
+        return json_pack("{s:i, s:i, s:s, s:s, s:{s:s, s:n}, s:s}", "v", 1, "id", (int)id, "type",
+                         "check", "site", "x.com", "account", "handle", "@jdoe", "stable_id",
+                         "text", text);
+}
+
+/* Writes the default policy plus a list of `terms` generated terms into `dir`. */
+static int write_policies(const char *src, const char *dir, unsigned terms) {
+        char path[1024], cmd[2300];
+        snprintf(cmd, sizeof cmd, "cp '%s'/policy/default/*.txt '%s'/", src, dir);
+        if (system(cmd) != 0)
+                return -1;
+        snprintf(path, sizeof path, "%s/policy/default/policy.json", src);
+        json_error_t je;
+        json_t *p = json_load_file(path, 0, &je);
+        if (!p)
+                return -1;
+        snprintf(path, sizeof path, "%s/default.json", dir);
+        if (json_dump_file(p, path, 0) < 0)
+                return -1;
+        snprintf(path, sizeof path, "%s/bench-terms.txt", dir);
+        FILE *f = fopen(path, "w");
+        if (!f)
+                return -1;
+        /* Distinct made-up product names: "Zorvex Qalin 1", "Zorvex Qalin 2", ... */
+        static const char *a[] = {"Zorvex",  "Quillon", "Marbet", "Tessaly", "Vondra",
+                                  "Kelvane", "Orrim",   "Pallix", "Sundor",  "Yarrow"};
+        for (unsigned i = 0; i < terms; i++)
+                fprintf(f, "%s Qalin%u\n", a[i % 10], i);
+        fclose(f);
+        json_object_set_new(
+                json_object_get(p, "term_lists"), "bench_terms",
+                json_pack("{s:s, s:s}", "description", "generated", "file", "bench-terms.txt"));
+        json_array_append_new(json_object_get(p, "rules"),
+                              json_pack("{s:s, s:s, s:{s:[s]}, s:[s], s:s, s:b, s:s}", "id",
+                                        "bench-terms", "category", "confidential", "match", "lists",
+                                        "bench_terms", "modes", "any", "action", "block",
+                                        "overridable", 1, "message",
+                                        "A generated confidential term."));
+        snprintf(path, sizeof path, "%s/big.json", dir);
+        int r = json_dump_file(p, path, 0);
+        json_decref(p);
+        return r;
+}
+
+/* Round trips of `n` distinct 2 KB checks through a running host; fills ns[]. */
+static int round_trips(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned base) {
+        char text[2100];
+        for (unsigned i = 0; i < n; i++) {
+                make_post(text, sizeof text, base + i);
+                struct nmh_buf b = {0};
+                nmh_frame_json(&b, check_req(i, text));
+                uint64_t t0 = nmh_now_ns();
+                if (write(p->in, b.p, b.len) != (ssize_t)b.len)
+                        return -1;
+                /* Timed: until the whole reply frame is here. Parsing it is the browser's. */
+                uint32_t len;
+                static char reply[NMH_REPLY_MAX];
+                if (nmh_read_exact(p->out, &len, 4) != 4 || len > NMH_REPLY_MAX ||
+                    nmh_read_exact(p->out, reply, len) != (ssize_t)len)
+                        return -1;
+                ns[i] = nmh_now_ns() - t0;
+                json_t *r = json_loadb(reply, len, 0, NULL);
+                const char *type = json_string_value(json_object_get(r, "type"));
+                if (!type || strcmp(type, "check")) {
+                        char *s = json_dumps(r, JSON_COMPACT);
+                        fprintf(stderr, "bench: unexpected reply %s\n", s);
+                        return -1;
+                }
+                json_decref(r);
+                free(b.p);
+        }
+        return 0;
+}
+
+/* As round_trips(), not looking at the replies. */
+static int round_trips_raw(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned base) {
+        char text[2100];
+        static char reply[NMH_REPLY_MAX];
+        for (unsigned i = 0; i < n; i++) {
+                make_post(text, sizeof text, base + i);
+                struct nmh_buf b = {0};
+                nmh_frame_json(&b, check_req(i, text));
+                uint64_t t0 = nmh_now_ns();
+                uint32_t len;
+                if (write(p->in, b.p, b.len) != (ssize_t)b.len ||
+                    nmh_read_exact(p->out, &len, 4) != 4 || len > NMH_REPLY_MAX ||
+                    nmh_read_exact(p->out, reply, len) != (ssize_t)len)
+                        return -1;
+                ns[i] = nmh_now_ns() - t0;
+                free(b.p);
+        }
+        return 0;
+}
+
+/* The in-process peer: what the host must do at least, without pipes or framing. */
+static void in_process(const char *policy, const char *cache, unsigned n, uint64_t *ns) {
+        struct pw_policy *p;
+        struct pw_error err = {0};
+        if (pw_policy_load(policy, cache, 0, &p, &err) < 0) {
+                fprintf(stderr, "bench: %s: %s\n", policy, err.text);
+                exit(1);
+        }
+        char text[2100];
+        for (unsigned i = 0; i < n; i++) {
+                size_t len = make_post(text, sizeof text, 1000000 + i);
+                uint64_t t0 = nmh_now_ns();
+                struct pw_check_input in = {.text = text,
+                                            .len = len,
+                                            .site = "x.com",
+                                            .account_handle = "@jdoe",
+                                            .user = "bench"};
+                struct pw_verdict *v;
+                if (pw_policy_check(p, &in, &v) < 0)
+                        exit(1);
+                json_t *j = pw_verdict_to_json(v);
+                char *s = json_dumps(j, JSON_COMPACT);
+                ns[i] = nmh_now_ns() - t0;
+                free(s);
+                json_decref(j);
+                pw_verdict_free(v);
+        }
+        pw_policy_free(p);
+}
+
+/* The transport floor: a process that answers each frame with a fixed reply of `reply_len`
+ * bytes, doing nothing else (started as `bench_host --echo N`). */
+static int echo_main(size_t reply_len) {
+        static char buf[NMH_REPLY_MAX], reply[NMH_REPLY_MAX];
+        memset(reply, ' ', reply_len);
+        reply[0] = '{';
+        reply[reply_len - 1] = '}';
+        uint32_t n, r = (uint32_t)reply_len;
+        for (;;) {
+                if (nmh_read_exact(0, &n, 4) != 4 || n > sizeof buf ||
+                    nmh_read_exact(0, buf, n) != (ssize_t)n)
+                        return 0;
+                struct iovec v[2] = {{&r, 4}, {reply, reply_len}};
+                if (writev(1, v, 2) != (ssize_t)(4 + reply_len))
+                        return 1;
+        }
+}
+
+static int svc_ready(const char *sock) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        snprintf(sa.sun_path, sizeof sa.sun_path, "%s", sock);
+        int ok = connect(fd, (struct sockaddr *)&sa, sizeof sa) == 0;
+        close(fd);
+        return ok;
+}
+
+int main(int argc, char **argv) {
+        if (argc == 3 && !strcmp(argv[1], "--echo"))
+                return echo_main((size_t)atoi(argv[2]));
+        unsigned n = 2000, terms = 100000;
+        const char *host = NULL, *src = NULL, *svc = NULL, *big = NULL;
+        for (int i = 1; i < argc; i++) {
+                if (!strcmp(argv[i], "-n") && i + 1 < argc)
+                        n = (unsigned)atoi(argv[++i]);
+                else if (!strcmp(argv[i], "-terms") && i + 1 < argc)
+                        terms = (unsigned)atoi(argv[++i]);
+                else if (!strcmp(argv[i], "-big") && i + 1 < argc)
+                        big = argv[++i];
+                else if (!host)
+                        host = argv[i];
+                else if (!src)
+                        src = argv[i];
+                else
+                        svc = argv[i];
+        }
+        if (!host || !src || n < 10) {
+                fprintf(stderr, "usage: bench_host HOST_BIN SOURCE_DIR [POSTWARDEND_BIN] [-n N] "
+                                "[-terms T] [-big DIR]\n");
+                return 2;
+        }
+        signal(SIGPIPE, SIG_IGN);
+        char dir[] = "/tmp/pw-bench-host.XXXXXX";
+        if (!mkdtemp(dir))
+                return 1;
+        chmod(dir, 0755);
+        char cfg[256], cache[256], sock[100], db[256], log[256];
+        snprintf(cfg, sizeof cfg, "%s/host.json", dir);
+        snprintf(cache, sizeof cache, "%s/cache", dir);
+        snprintf(sock, sizeof sock, "%s/pw.sock", dir);
+        snprintf(db, sizeof db, "%s/audit.db", dir);
+        snprintf(log, sizeof log, "%s/log", dir);
+        mkdir(cache, 0755);
+        if (write_policies(src, dir, terms) < 0) {
+                fprintf(stderr, "bench: cannot write policies\n");
+                return 1;
+        }
+        FILE *f = fopen(cfg, "w");
+        fprintf(f,
+                "{\"allowed_extensions\":[\"abcdefghijklmnopabcdefghijklmnop\"],"
+                "\"socket\":\"%s\",\"timeout_ms\":5000}\n",
+                sock);
+        fclose(f);
+
+        uint64_t *a = calloc(n, sizeof *a), *b = calloc(n, sizeof *b);
+
+        /* The floor: the same frames to a process that only echoes a verdict-sized reply. */
+        char self[PATH_MAX];
+        ssize_t sl = readlink("/proc/self/exe", self, sizeof self - 1);
+        if (sl < 0)
+                return 1;
+        self[sl] = '\0';
+        char *echo[] = {self, "--echo", "600", NULL};
+        struct nmh_proc ep;
+        if (nmh_spawn(&ep, echo, log) < 0 || round_trips_raw(&ep, n, a, 0) < 0)
+                return 1;
+        nmh_finish(&ep, NULL);
+        uint64_t floor50;
+        report("pipe round trip floor (echo process)", a, n);
+        floor50 = a[n / 2];
+        const char *names[] = {"default", "big"};
+        printf("postwarden-host round trip, 2 KB post, %u distinct requests each "
+               "(big = %s)\n",
+               n, big ? big : "default + generated terms");
+        for (int k = 0; k < 2; k++) {
+                char policy[600], label[80];
+                if (k == 1 && big)
+                        snprintf(policy, sizeof policy, "%s/policy.json", big);
+                else
+                        snprintf(policy, sizeof policy, "%s/%s.json", dir, names[k]);
+
+                snprintf(label, sizeof label, "in-process check+JSON [%s]", names[k]);
+                in_process(policy, cache, n, b);
+                uint64_t base = report(label, b, n);
+                uint64_t base50 = b[n / 2];
+
+                char *alone[] = {(char *)host, "--config", cfg,    "--policy", policy,
+                                 "--cache",    cache,      ORIGIN, NULL};
+                struct nmh_proc p;
+                if (nmh_spawn(&p, alone, log) < 0 || round_trips(&p, n, a, 0) < 0) {
+                        fprintf(stderr, "bench: standalone host failed (see %s)\n", log);
+                        return 1;
+                }
+                nmh_finish(&p, NULL);
+                snprintf(label, sizeof label, "host standalone [%s]", names[k]);
+                uint64_t p99 = report(label, a, n);
+                printf("%-46s p50 x%.2f   p99 x%.2f\n", "  ratio host/in-process",
+                       (double)a[n / 2] / (double)base50, (double)p99 / (double)base);
+                printf("%-46s p50 x%.2f\n", "  ratio (host - floor)/in-process",
+                       ((double)a[n / 2] - (double)floor50) / (double)base50);
+
+                if (svc) {
+                        char *sargv[] = {(char *)svc, "--foreground", "--socket", sock,  "--db", db,
+                                         "--policy",  policy,         "--cache",  cache, NULL};
+                        unlink(sock);
+                        pid_t sp = fork();
+                        if (sp == 0) {
+                                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
+                                dup2(fd, 2);
+                                execv(svc, sargv);
+                                _exit(127);
+                        }
+                        for (int w = 0; w < 3000 && !svc_ready(sock); w++)
+                                usleep(20000);
+                        char *relay[] = {(char *)host, "--config", cfg, ORIGIN, NULL};
+                        if (nmh_spawn(&p, relay, log) < 0 || round_trips(&p, n, a, 500000) < 0) {
+                                fprintf(stderr, "bench: relayed host failed (see %s)\n", log);
+                                return 1;
+                        }
+                        nmh_finish(&p, NULL);
+                        kill(sp, SIGTERM);
+                        waitpid(sp, NULL, 0);
+                        snprintf(label, sizeof label, "host relayed to postwardend [%s]", names[k]);
+                        p99 = report(label, a, n);
+                        printf("%-46s p50 x%.2f   p99 x%.2f\n", "  ratio relayed/in-process",
+                               (double)a[n / 2] / (double)base50, (double)p99 / (double)base);
+                        printf("%-46s p50 x%.2f\n", "  ratio (relayed - floor)/in-process",
+                               ((double)a[n / 2] - (double)floor50) / (double)base50);
+                }
+        }
+
+        /* Start-up: spawn, hello, first reply; the big policy's compiled form is in the cache. */
+        unsigned starts = 30;
+        char policy[600];
+        if (big)
+                snprintf(policy, sizeof policy, "%s/policy.json", big);
+        else
+                snprintf(policy, sizeof policy, "%s/big.json", dir);
+        for (unsigned i = 0; i < starts; i++) {
+                char *alone[] = {(char *)host, "--config", cfg,    "--policy", policy,
+                                 "--cache",    cache,      ORIGIN, NULL};
+                struct nmh_proc p;
+                struct nmh_buf in = {0};
+                nmh_frame_json(&in, json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "hello"));
+                uint64_t t0 = nmh_now_ns();
+                nmh_spawn(&p, alone, log);
+                if (write(p.in, in.p, in.len) != (ssize_t)in.len)
+                        return 1;
+                json_t *r;
+                if (nmh_next(&p, &r) != 1 || !json_object_get(json_object_get(r, "policy"), "id")) {
+                        fprintf(stderr, "bench: no policy in hello (see %s)\n", log);
+                        return 1;
+                }
+                a[i] = nmh_now_ns() - t0;
+                json_decref(r);
+                free(in.p);
+                nmh_finish(&p, NULL);
+        }
+        char label[80];
+        snprintf(label, sizeof label, "start-up to first reply [big, warm cache]");
+        uint64_t s99 = report(label, a, starts);
+        uint64_t s50 = a[starts / 2];
+        /* The peer: loading the same policy from the same cache in this process. */
+        for (unsigned i = 0; i < starts; i++) {
+                struct pw_policy *pp;
+                uint64_t t0 = nmh_now_ns();
+                if (pw_policy_load(policy, cache, 0, &pp, NULL) < 0)
+                        return 1;
+                b[i] = nmh_now_ns() - t0;
+                pw_policy_free(pp);
+        }
+        uint64_t l99 = report("in-process pw_policy_load [big, warm cache]", b, starts);
+        printf("%-46s p50 x%.2f   p99 x%.2f\n", "  ratio start-up/load",
+               (double)s50 / (double)b[starts / 2], (double)s99 / (double)l99);
+
+        char cmd[200];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        if (system(cmd) != 0)
+                return 1;
+        free(a);
+        free(b);
+        return 0;
+}

@@ -1,0 +1,551 @@
+/* bench_service: postwardend measured through its socket, each figure beside a peer in the
+ * same run.
+ *
+ *   1. Audit throughput: C clients (default 16) each send E post_attempt events (default
+ *      10,000) to a real postwardend and wait for each acknowledgement (one in flight per
+ *      client, as the host does). Reports events/s, ack latency p50/p99/max, events lost
+ *      (acknowledged but not in the store after the service stopped) and whether the chain
+ *      verifies. Peer: the same events written through the same store (same schema) one
+ *      transaction per event, in-process, for --plain-events events.
+ *   2. check through the service: a 2 KB post, client -> socket -> verdict, p50/p99, against
+ *      pw_policy_check() in-process on the same policy and text.
+ *
+ * Usage: bench_service POSTWARDEND POLICY.json [--clients C] [--events E] [--plain-events N]
+ *                      [--checks N] [--window W] [--dir DIR]
+ * --window W > 1 keeps W requests in flight per client (raw pipelined frames, ids matched).
+ * e.g.   nice -n 19 build/bench/bench_service build/daemon/postwardend policy/default/policy.json
+ * DIR (default /var/tmp) holds the databases: put it on the disk you want to measure. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sys/un.h>
+
+#include "frame.h"
+#include "postwarden/audit.h"
+#include "postwarden/client.h"
+#include "postwarden/policy.h"
+
+static int64_t now_ns(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static int cmp64(const void *a, const void *b) {
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        return x < y ? -1 : x > y;
+}
+
+/* The q-quantile of sorted v[0..n). */
+static int64_t quantile(const int64_t *v, size_t n, double q) {
+        if (n == 0)
+                return 0;
+        size_t i = (size_t)(q * (double)(n - 1) + 0.5);
+        return v[i < n ? i : n - 1];
+}
+
+static char dir[256] = "/var/tmp/pw-bench-XXXXXX";
+static char sock[300], db[300], plain_db[300];
+static pid_t svc_pid;
+
+static void start_service(const char *bin, const char *policy) {
+        svc_pid = fork();
+        if (svc_pid == 0) {
+                char log[320];
+                snprintf(log, sizeof log, "%s/service.log", dir);
+                int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                dup2(fd, 2);
+                execl(bin, bin, "--foreground", "--socket", sock, "--db", db, "--policy", policy,
+                      "--cache", "none", "--threads", "2", (char *)NULL);
+                _exit(127);
+        }
+        for (int i = 0; i < 500; i++) {
+                struct pw_client *c;
+                if (pw_client_connect(sock, 100, &c) == 0) {
+                        pw_client_free(c);
+                        return;
+                }
+                usleep(10000);
+        }
+        fprintf(stderr, "bench_service: postwardend did not start (see %s/service.log)\n", dir);
+        exit(1);
+}
+
+/* ---- 1. audit throughput ---------------------------------------------------------------- */
+
+struct client {
+        int events;    /* to send */
+        int64_t *lat;  /* ack latency per event, ns */
+        int64_t *seqs; /* acknowledged sequence numbers */
+        int acked;     /* how many */
+        int errors;    /* error replies or transport errors */
+};
+
+static json_t *post_event(int id) {
+        return json_pack("{s:i, s:i, s:s, s:s, s:{s:s}, s:{s:s, s:b}, s:b, s:[{s:s, s:s, s:s}]}",
+                         "v", 1, "id", id, "type", "post_attempt", "site", "x.com", "account",
+                         "handle", "@someone_personal", "verdict", "action", "warn", "overridable",
+                         1, "posted", 1, "findings", "rule", "code-names", "category",
+                         "confidential", "excerpt", "Fal***");
+}
+
+static int window = 1; /* requests in flight per client */
+
+/* Writes all of buf; 0 or -1. */
+static int write_all(int fd, const unsigned char *buf, size_t len) {
+        while (len > 0) {
+                ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+                if (n <= 0)
+                        return -1;
+                buf += n;
+                len -= (size_t)n;
+        }
+        return 0;
+}
+
+/* A client that keeps `window` requests in flight on one connection (raw frames: the client
+ * library sends one request at a time). */
+static void *client_pipelined(struct client *c) {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(sock) >= sizeof sa.sun_path) {
+                c->errors = c->events;
+                return NULL;
+        }
+        memcpy(sa.sun_path, sock, strlen(sock) + 1);
+        if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                c->errors = c->events;
+                return NULL;
+        }
+        int64_t *sent = calloc((size_t)c->events, sizeof *sent);
+        int next = 0, done = 0;
+        while (done < c->events) {
+                while (next < c->events && next - done < window) {
+                        json_t *req = post_event(next);
+                        unsigned char *buf;
+                        size_t len;
+                        pw_frame_encode(req, &buf, &len);
+                        json_decref(req);
+                        sent[next] = now_ns();
+                        int r = write_all(fd, buf, len);
+                        free(buf);
+                        if (r < 0)
+                                goto out;
+                        next++;
+                }
+                unsigned char hdr[4];
+                uint32_t n;
+                if (recv(fd, hdr, 4, MSG_WAITALL) != 4 || pw_frame_header(hdr, PW_FRAME_MAX, &n))
+                        goto out;
+                char *body = malloc(n);
+                if (recv(fd, body, n, MSG_WAITALL) != (ssize_t)n) {
+                        free(body);
+                        goto out;
+                }
+                json_t *rep = json_loadb(body, n, 0, NULL);
+                free(body);
+                int64_t t = now_ns();
+                json_int_t id = json_integer_value(json_object_get(rep, "id"));
+                const char *type = json_string_value(json_object_get(rep, "type"));
+                if (type && !strcmp(type, "post_attempt") && id >= 0 && id < c->events) {
+                        c->lat[c->acked] = t - sent[id];
+                        c->seqs[c->acked++] = json_integer_value(json_object_get(rep, "seq"));
+                } else {
+                        c->errors++;
+                }
+                json_decref(rep);
+                done++;
+        }
+out:
+        c->errors += c->events - done;
+        free(sent);
+        close(fd);
+        return NULL;
+}
+
+static void *client_main(void *arg) {
+        struct client *c = arg;
+        if (window > 1)
+                return client_pipelined(c);
+        struct pw_client *pc = NULL;
+        if (pw_client_connect(sock, 1000, &pc) < 0) {
+                c->errors = c->events;
+                return NULL;
+        }
+        for (int i = 0; i < c->events; i++) {
+                json_t *req = post_event(i), *rep = NULL;
+                int64_t t0 = now_ns();
+                int r = pw_client_request(pc, req, 10000, &rep);
+                int64_t dt = now_ns() - t0;
+                json_decref(req);
+                if (r < 0) {
+                        c->errors++;
+                        pw_client_free(pc);
+                        pc = NULL;
+                        if (pw_client_connect(sock, 1000, &pc) < 0)
+                                break;
+                        continue;
+                }
+                const char *type = json_string_value(json_object_get(rep, "type"));
+                if (type && !strcmp(type, "post_attempt")) {
+                        c->lat[c->acked] = dt;
+                        c->seqs[c->acked++] = json_integer_value(json_object_get(rep, "seq"));
+                } else {
+                        c->errors++;
+                }
+                json_decref(rep);
+        }
+        pw_client_free(pc);
+        return NULL;
+}
+
+static int collect(const struct pw_audit_event_row *row, void *userdata) {
+        int64_t **p = userdata;
+        *(*p)++ = row->seq;
+        return 0;
+}
+
+static void bench_audit(const char *bin, const char *policy, int n_clients, int n_events,
+                        int plain_events) {
+        start_service(bin, policy);
+        struct client *cl = calloc((size_t)n_clients, sizeof *cl);
+        pthread_t *th = calloc((size_t)n_clients, sizeof *th);
+        for (int i = 0; i < n_clients; i++) {
+                cl[i].events = n_events;
+                cl[i].lat = calloc((size_t)n_events, sizeof *cl[i].lat);
+                cl[i].seqs = calloc((size_t)n_events, sizeof *cl[i].seqs);
+        }
+        int64_t t0 = now_ns();
+        for (int i = 0; i < n_clients; i++)
+                pthread_create(&th[i], NULL, client_main, &cl[i]);
+        for (int i = 0; i < n_clients; i++)
+                pthread_join(th[i], NULL);
+        double secs = (double)(now_ns() - t0) / 1e9;
+        /* The writer's own count of transactions: how well commits were grouped. */
+        double per_batch = 0;
+        struct pw_client *sc = NULL;
+        if (pw_client_connect(sock, 1000, &sc) == 0) {
+                json_t *req = json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "status"),
+                       *rep = NULL;
+                if (pw_client_request(sc, req, 5000, &rep) == 0) {
+                        json_int_t b = json_integer_value(json_object_get(rep, "batches"));
+                        json_int_t e = json_integer_value(json_object_get(rep, "committed"));
+                        per_batch = b > 0 ? (double)e / (double)b : 0;
+                }
+                json_decref(req);
+                json_decref(rep);
+                pw_client_free(sc);
+        }
+        kill(svc_pid, SIGTERM);
+        struct rusage ru = {0};
+        wait4(svc_pid, NULL, 0, &ru);
+        double svc_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+
+        size_t total = 0, errors = 0;
+        for (int i = 0; i < n_clients; i++) {
+                total += (size_t)cl[i].acked;
+                errors += (size_t)cl[i].errors;
+        }
+        int64_t *lat = malloc(total * sizeof *lat), *acked = malloc(total * sizeof *acked);
+        size_t k = 0;
+        for (int i = 0; i < n_clients; i++) {
+                memcpy(lat + k, cl[i].lat, (size_t)cl[i].acked * sizeof *lat);
+                memcpy(acked + k, cl[i].seqs, (size_t)cl[i].acked * sizeof *acked);
+                k += (size_t)cl[i].acked;
+        }
+        qsort(lat, total, sizeof *lat, cmp64);
+
+        /* Lost = acknowledged but not in the store; and the chain must verify. */
+        struct pw_audit *a = NULL;
+        struct pw_audit_options ro = {.path = db, .flags = PW_AUDIT_READONLY};
+        struct pw_error err = {0};
+        if (pw_audit_open(&ro, &a, &err) < 0) {
+                fprintf(stderr, "bench_service: cannot open %s: %s\n", db, err.text);
+                exit(1);
+        }
+        int64_t *have = malloc((total + 16) * sizeof *have), *hp = have;
+        struct pw_audit_event_filter f = {.peer_uid = -1, .kind = PW_AUDIT_POST_ATTEMPT};
+        pw_audit_query_events(a, &f, collect, &hp, &err);
+        size_t n_have = (size_t)(hp - have);
+        qsort(have, n_have, sizeof *have, cmp64);
+        size_t lost = 0;
+        for (size_t i = 0; i < total; i++)
+                lost += !bsearch(&acked[i], have, n_have, sizeof *have, cmp64);
+        struct pw_audit_verify_result vr = {0};
+        int vrc = pw_audit_verify(a, NULL, 0, &vr, &err);
+        pw_audit_free(a);
+
+        printf("audit through postwardend: %d clients x %d events, %d in flight each%s\n",
+               n_clients, n_events, window,
+               window > 1 ? " (pipelined raw frames)" : " (client library)");
+        printf("  acknowledged %zu in %.2f s = %.0f events/s; errors %zu\n", total, secs,
+               (double)total / secs, errors);
+        printf("  service CPU %.2f s (%.1f us per event); %.1f events per transaction\n", svc_cpu,
+               total ? svc_cpu * 1e6 / (double)total : 0.0, per_batch);
+        printf("  ack latency p50 %.2f ms  p99 %.2f ms  max %.2f ms\n",
+               (double)quantile(lat, total, 0.50) / 1e6, (double)quantile(lat, total, 0.99) / 1e6,
+               total ? (double)lat[total - 1] / 1e6 : 0.0);
+        printf("  lost (acknowledged, not in the store): %zu; chain %s (%" PRId64 " rows)\n", lost,
+               vrc == 0 ? "verifies" : "BROKEN", vr.rows);
+
+        /* Peer: the same store, one transaction per event, in-process. */
+        struct pw_audit_options rw = {.path = plain_db};
+        struct pw_audit *p = NULL;
+        if (pw_audit_open(&rw, &p, &err) < 0) {
+                fprintf(stderr, "bench_service: cannot open %s: %s\n", plain_db, err.text);
+                exit(1);
+        }
+        struct pw_audit_finding fd = {.rule_id = "code-names",
+                                      .category = "confidential",
+                                      .action = "warn",
+                                      .excerpt = "Fal***"};
+        struct pw_audit_account acct = {
+                .site = "x.com", .handle = "@someone_personal", .src = PW_AUDIT_SRC_CLIENT};
+        int64_t account_id = 0;
+        pw_audit_account_seen(p, &acct, &account_id, &err);
+        int64_t *plat = malloc((size_t)plain_events * sizeof *plat);
+        int64_t p0 = now_ns();
+        for (int i = 0; i < plain_events; i++) {
+                struct pw_audit_event ev = {
+                        .kind = PW_AUDIT_POST_ATTEMPT,
+                        .peer_uid = 1000,
+                        .peer_pid = 1,
+                        .peer_sessionid = -1,
+                        .peer_src = PW_AUDIT_SRC_KERNEL,
+                        .account_id = account_id,
+                        .site = "x.com",
+                        .claim_src = PW_AUDIT_SRC_CLIENT,
+                        .action = "warn",
+                        .findings = &fd,
+                        .n_findings = 1,
+                        .verdict_src = PW_AUDIT_SRC_CLIENT,
+                };
+                int64_t e0 = now_ns();
+                if (pw_audit_append(p, &ev, NULL, &err) < 0) {
+                        fprintf(stderr, "bench_service: plain append: %s\n", err.text);
+                        exit(1);
+                }
+                plat[i] = now_ns() - e0;
+        }
+        double psecs = (double)(now_ns() - p0) / 1e9;
+        pw_audit_free(p);
+        qsort(plat, (size_t)plain_events, sizeof *plat, cmp64);
+        printf("peer: same store and schema, one transaction per event (pw_audit_append outside "
+               "a batch), in-process, 1 writer\n");
+        printf("  %d events in %.2f s = %.0f events/s; latency p50 %.2f ms p99 %.2f ms\n",
+               plain_events, psecs, plain_events / psecs,
+               (double)quantile(plat, (size_t)plain_events, 0.5) / 1e6,
+               (double)quantile(plat, (size_t)plain_events, 0.99) / 1e6);
+        printf("  ratio service/peer throughput: %.1fx\n",
+               ((double)total / secs) / (plain_events / psecs));
+        for (int i = 0; i < n_clients; i++) {
+                free(cl[i].lat);
+                free(cl[i].seqs);
+        }
+        free(cl);
+        free(th);
+        free(lat);
+        free(acked);
+        free(have);
+        free(plat);
+}
+
+/* ---- 2. check through the service ------------------------------------------------------- */
+
+/* Runs n check requests through the client library against a forked process that decodes
+ * each frame and answers {"v":1,"id":…,"type":"check"}; latencies into lat. */
+static void echo_floor(const char *text, int n, int64_t *lat) {
+        char esock[320];
+        snprintf(esock, sizeof esock, "%s/echo.sock", dir);
+        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+        if (strlen(esock) >= sizeof sa.sun_path)
+                exit(1);
+        memcpy(sa.sun_path, esock, strlen(esock) + 1);
+        int l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof sa) < 0 || listen(l, 4) < 0) {
+                perror("echo socket");
+                exit(1);
+        }
+        pid_t pid = fork();
+        if (pid == 0) {
+                int c = accept(l, NULL, NULL);
+                for (;;) {
+                        unsigned char hdr[4];
+                        uint32_t len;
+                        if (recv(c, hdr, 4, MSG_WAITALL) != 4 ||
+                            pw_frame_header(hdr, PW_FRAME_MAX, &len) < 0)
+                                _exit(0);
+                        unsigned char *body = malloc(len);
+                        if (!body || recv(c, body, len, MSG_WAITALL) != (ssize_t)len)
+                                _exit(0);
+                        json_t *req = NULL;
+                        if (pw_frame_decode(body, len, &req, NULL) < 0)
+                                _exit(1);
+                        free(body);
+                        json_t *rep = json_pack("{s:i, s:O, s:s}", "v", 1, "id",
+                                                json_object_get(req, "id"), "type", "check");
+                        unsigned char *out;
+                        size_t out_len;
+                        pw_frame_encode(rep, &out, &out_len);
+                        if (write_all(c, out, out_len) < 0)
+                                _exit(0);
+                        free(out);
+                        json_decref(rep);
+                        json_decref(req);
+                }
+        }
+        close(l);
+        struct pw_client *c = NULL;
+        if (pw_client_connect(esock, 1000, &c) < 0)
+                exit(1);
+        for (int i = 0; i < n; i++) {
+                json_t *req = json_pack("{s:i, s:i, s:s, s:s, s:s}", "v", 1, "id", i, "type",
+                                        "check", "site", "x.com", "text", text),
+                       *rep = NULL;
+                int64_t t0 = now_ns();
+                pw_client_request(c, req, 1000, &rep);
+                lat[i] = now_ns() - t0;
+                json_decref(req);
+                json_decref(rep);
+        }
+        pw_client_free(c);
+        kill(pid, SIGTERM);
+        waitpid(pid, NULL, 0);
+}
+
+static void bench_check(const char *bin, const char *policy, int n) {
+        /* A 2 KB post: ordinary prose with one confidential term. */
+        char text[2049];
+        const char *prose = "Our team shipped a small update today; thanks to everyone who "
+                            "tested it on weekends and sent feedback. ";
+        size_t k = 0;
+        while (k + strlen(prose) < sizeof text - 40) {
+                memcpy(text + k, prose, strlen(prose));
+                k += strlen(prose);
+        }
+        memcpy(text + k, " Roadrunner Pro", 15);
+        k += 15;
+        while (k < sizeof text - 1)
+                text[k++] = '.';
+        text[k] = '\0';
+
+        struct pw_policy *pol = NULL;
+        struct pw_error err = {0};
+        if (pw_policy_load(policy, NULL, 0, &pol, &err) < 0) {
+                char buf[512];
+                pw_error_format(&err, buf, sizeof buf);
+                fprintf(stderr, "bench_service: policy: %s\n", buf);
+                exit(1);
+        }
+        int64_t *in = malloc((size_t)n * sizeof *in), *out = malloc((size_t)n * sizeof *out);
+        struct pw_check_input ci = {
+                .text = text, .len = strlen(text), .site = "x.com", .user = "root"};
+        for (int i = 0; i < n; i++) {
+                struct pw_verdict *v = NULL;
+                int64_t t0 = now_ns();
+                pw_policy_check(pol, &ci, &v);
+                json_t *j = pw_verdict_to_json(v); /* the service sends it as JSON too */
+                in[i] = now_ns() - t0;
+                json_decref(j);
+                pw_verdict_free(v);
+        }
+        pw_policy_free(pol);
+
+        /* Floor: the same requests through the client library to a process that only decodes
+         * each frame and answers a small reply (no policy, no service logic). */
+        int64_t *echo = malloc((size_t)n * sizeof *echo);
+        echo_floor(text, n, echo);
+
+        start_service(bin, policy);
+        struct pw_client *c = NULL;
+        if (pw_client_connect(sock, 1000, &c) < 0) {
+                fprintf(stderr, "bench_service: cannot connect\n");
+                exit(1);
+        }
+        int errors = 0;
+        for (int i = 0; i < n; i++) {
+                json_t *req = json_pack("{s:i, s:i, s:s, s:s, s:s}", "v", 1, "id", i, "type",
+                                        "check", "site", "x.com", "text", text),
+                       *rep = NULL;
+                int64_t t0 = now_ns();
+                int r = pw_client_request(c, req, 1000, &rep);
+                out[i] = now_ns() - t0;
+                errors += r < 0 || !json_object_get(rep, "verdict");
+                json_decref(req);
+                json_decref(rep);
+        }
+        pw_client_free(c);
+        kill(svc_pid, SIGTERM);
+        waitpid(svc_pid, NULL, 0);
+        qsort(in, (size_t)n, sizeof *in, cmp64);
+        qsort(out, (size_t)n, sizeof *out, cmp64);
+        double ip50 = (double)quantile(in, (size_t)n, 0.5) / 1e3,
+               ip99 = (double)quantile(in, (size_t)n, 0.99) / 1e3,
+               sp50 = (double)quantile(out, (size_t)n, 0.5) / 1e3,
+               sp99 = (double)quantile(out, (size_t)n, 0.99) / 1e3;
+        printf("check of a %zu-byte post, %d times (errors %d)\n", strlen(text), n, errors);
+        printf("  through postwardend (client -> socket -> verdict): p50 %.1f us  p99 %.1f us\n",
+               sp50, sp99);
+        printf("  in-process pw_policy_check + verdict JSON:         p50 %.1f us  p99 %.1f us\n",
+               ip50, ip99);
+        qsort(echo, (size_t)n, sizeof *echo, cmp64);
+        printf("  floor: same frames to an echo process (no policy):  p50 %.1f us  p99 %.1f us\n",
+               (double)quantile(echo, (size_t)n, 0.5) / 1e3,
+               (double)quantile(echo, (size_t)n, 0.99) / 1e3);
+        printf("  ratio service/in-process: p50 %.2fx  p99 %.2fx\n", sp50 / ip50, sp99 / ip99);
+        free(echo);
+        free(in);
+        free(out);
+}
+
+int main(int argc, char **argv) {
+        if (argc < 3) {
+                fprintf(stderr,
+                        "usage: bench_service POSTWARDEND POLICY.json [--clients C] "
+                        "[--events E] [--plain-events N] [--checks N] [--window W] [--dir DIR]\n");
+                return 2;
+        }
+        int n_clients = 16, n_events = 10000, plain = 2000, checks = 5000;
+        const char *base = "/var/tmp";
+        for (int i = 3; i + 1 < argc; i += 2) {
+                if (!strcmp(argv[i], "--clients"))
+                        n_clients = atoi(argv[i + 1]);
+                else if (!strcmp(argv[i], "--events"))
+                        n_events = atoi(argv[i + 1]);
+                else if (!strcmp(argv[i], "--plain-events"))
+                        plain = atoi(argv[i + 1]);
+                else if (!strcmp(argv[i], "--checks"))
+                        checks = atoi(argv[i + 1]);
+                else if (!strcmp(argv[i], "--window"))
+                        window = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
+                else if (!strcmp(argv[i], "--dir"))
+                        base = argv[i + 1];
+        }
+        snprintf(dir, sizeof dir, "%s/pw-bench-XXXXXX", base);
+        if (!mkdtemp(dir)) {
+                perror(dir);
+                return 1;
+        }
+        snprintf(sock, sizeof sock, "%s/pw.sock", dir);
+        snprintf(db, sizeof db, "%s/audit.db", dir);
+        snprintf(plain_db, sizeof plain_db, "%s/plain.db", dir);
+        signal(SIGPIPE, SIG_IGN);
+        if (n_events > 0)
+                bench_audit(argv[1], argv[2], n_clients, n_events, plain);
+        if (checks > 0)
+                bench_check(argv[1], argv[2], checks);
+        printf("(databases and log kept in %s)\n", dir);
+        return 0;
+}

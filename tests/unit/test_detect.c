@@ -1,0 +1,316 @@
+/* Built-in detectors through the public API: every detector with a valid case, a wrong-checksum
+ * case and a malformed one (values are the specifications' published examples or made up here,
+ * never corpus strings), masking, unknown names, the compiled-database cache and concurrent
+ * scans. */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "postwarden/policy.h"
+
+struct hits {
+        const char *want; /* category counted */
+        int n;            /* detections of it with confidence >= 50 */
+        char excerpt[96]; /* the last one's excerpt */
+};
+
+static int on_det(const struct pw_detection *d, void *userdata) {
+        struct hits *h = userdata;
+        if (!strcmp(d->category, h->want) && d->confidence >= 50) {
+                h->n++;
+                memcpy(h->excerpt, d->excerpt, sizeof h->excerpt);
+        }
+        return 0;
+}
+
+/* Every detector, built once for the group. */
+static int setup(void **state) {
+        struct pw_detectors *d = NULL;
+        if (pw_detectors_new(NULL, 0, &d, NULL) < 0)
+                return -1;
+        *state = d;
+        return 0;
+}
+
+static int teardown(void **state) {
+        pw_detectors_free(*state);
+        return 0;
+}
+
+static int hits(void **state, const char *cat, const char *text, char *excerpt) {
+        struct hits h = {.want = cat};
+        assert_int_equal(pw_detectors_scan(*state, text, strlen(text), on_det, &h), 0);
+        if (excerpt)
+                memcpy(excerpt, h.excerpt, 96);
+        return h.n;
+}
+
+struct tcase {
+        const char *cat;
+        const char *text;
+        int expect; /* detections of cat */
+};
+
+/* valid / wrong checksum / malformed, per detector */
+static const struct tcase cases[] = {
+        {"credit_card", "pay with 4111 1111 1111 1111 today", 1},
+        {"credit_card", "pay with 4111 1111 1111 1112 today", 0},
+        {"credit_card", "ts 1700000000000 and 4111 1111 1111", 0},
+        {"credit_card", "amex 3782 822463 10005", 1},
+        {"iban", "IBAN GB82 WEST 1234 5698 7654 32.", 1},
+        {"iban", "IBAN GB82 WEST 1234 5698 7654 33.", 0},
+        {"iban", "IBAN GB82 WEST 1234 5698 7654", 0},
+        {"email", "mail john.doe@example.com now", 1},
+        {"email", "mail john..doe@example.com now", 0},
+        {"email", "mail john@localhost now", 0},
+        {"phone", "call +44 20 7946 0958 or (212) 555-0147", 2},
+        {"phone", "on 2024-01-15 at 10.11.12.13", 0},
+        {"phone", "+0 12", 0},
+        {"us_ssn", "SSN 219-09-9998", 1},
+        {"us_ssn", "SSN 666-09-9998", 0},
+        {"us_ssn", "SSN 219-09-998", 0},
+        {"ip_address", "hosts 10.1.2.3 and fe80::1%eth0", 2},
+        {"ip_address", "hosts 256.1.1.1 and 2001::db8::1", 0},
+        {"ip_address", "version 1.2.3.4 and IP10.1.2.3x", 0},
+        {"url", "see https://example.org/x?y=1.", 1},
+        {"url", "see http://localhost/", 0},
+        {"mac_address", "eth0 00:1A:2B:3C:4D:5E up", 1},
+        {"mac_address", "eth0 00:1A-2B:3C:4D:5E up", 0},
+        {"mac_address", "eth0 00:1A:2B:3C:4D up", 0},
+        {"crypto", "send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa", 1},
+        {"crypto", "send to 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNb", 0},
+        {"crypto", "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", 1},
+        {"aws_key", "key AKIAJ7Q2XEZ4RLW3MNOP", 1},
+        {"aws_key", "key AKIAIOSFODNN7EXAMPLE", 0},
+        {"aws_key", "key AKIAJ7Q2XEZ4RLW3MNO", 0},
+        {"github_token", "token ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", 0},
+        {"github_token", "token ghp_Zx8kQ2mN4pR7sT1vW3yB6cD9fG2hJ5kL8mN", 0},
+        {"slack_token", "xoxb-123456789012-1234567890123-Q7vLm2Xr9TcKp4WzHn8BdJs1", 1},
+        {"slack_token", "xoxb-abcdef-abcdef", 0},
+        {"slack_token", "xoxb-Slack_BOT_TOKEN", 0},
+        {"google_api_key", "k=AIzaSyD4kQ9mZ2pR7sT1vW3yB6cD9fG2hJ5kL8m", 1},
+        {"google_api_key", "k=AIzaSyD4kQ9mZ2pR7sT1vW3yB6cD9fG2hJ5kL8", 0},
+        {"google_api_key", "k=AIzaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0},
+        {"stripe_key", "sk_live_4eC39HqLyjWDarjtT1zdp7dc", 1},
+        {"stripe_key", "sk_live_", 0},
+        {"stripe_key", "pk_live_4eC39HqLyjWDarjtT1zdp7dc", 0},
+        {"private_key",
+         "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAq7BFUxyz0123456789abcdefGHIJKLmnopq\n"
+         "rstuvWXyz+/ABCDEF\n-----END RSA PRIVATE KEY-----",
+         1},
+        {"private_key", "-----BEGIN PRIVATE KEY-----\n***\n-----END PRIVATE KEY-----", 0},
+        {"private_key", "-----BEGIN PUBLIC KEY-----\nMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA",
+         0},
+        {"jwt",
+         "Bearer eyJ0eXAiOiJKV1QiLA0KICJhbGciOiJIUzI1NiJ9.eyJpc3MiOiJqb2UiLA0KICJleHAiOjEzMDA4MT"
+         "kzODAsDQogImh0dHA6Ly9leGFtcGxlLmNvbS9pc19yb290Ijp0cnVlfQ.dBjftJeZ4CVP-mB92K27uhbUJU1p1r"
+         "_wW1gFWFOEjXk",
+         1},
+        {"jwt", "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9", 0},
+        {"jwt", "eyJAAAAAAAAAA.eyJBBB", 0},
+        {"generic_api_key", "api_key = \"Zx8kQ2mN4pR7sT1vW3yB\"", 1},
+        {"generic_api_key", "api_key = \"changeme\"", 0},
+        {"generic_api_key", "password = ${DB_PASSWORD}", 0},
+        {"generic_api_key", "db_password: \"Tr0ub4dor&3\"", 1},
+        {"generic_api_key", "db_password: \"password\"", 0},
+        {"other_secret", "NPM_TOKEN=npm_Zx8kQ2mN4pR7sT1vW3yB6cD9fG2hJ5kL8mN4", 1},
+        {"other_secret", "NPM_TOKEN=npm_Zx8kQ2mN4pR7sT1vW3yB6cD9fG2hJ5kL8mN", 0},
+        {"uk_nhs", "NHS 943 476 5919", 1},
+        {"uk_nhs", "NHS 943 476 5910", 0},
+        {"uk_nhs", "NHS 943 476 591", 0},
+        {"uk_nino", "NI AB 12 34 56 C", 1},
+        {"uk_nino", "NI QQ 12 34 56 C", 0},
+        {"uk_nino", "NI AB 12 34 56 E", 0},
+        {"de_tax_id", "IdNr 86095742719", 1},
+        {"de_tax_id", "IdNr 86095742718", 0},
+        {"de_vat_id", "USt-IdNr DE136695976", 1},
+        {"de_vat_id", "USt-IdNr DE136695977", 0},
+        {"es_nif", "DNI 12345678Z", 1},
+        {"es_nif", "DNI 12345678A", 0},
+        {"es_nie", "NIE X1234567L", 1},
+        {"es_nie", "NIE X1234567M", 0},
+        {"it_fiscal_code", "CF RSSMRA85T10A562S", 1},
+        {"it_fiscal_code", "CF RSSMRA85T10A562T", 0},
+        {"pl_pesel", "PESEL 02070803628", 1},
+        {"pl_pesel", "PESEL 02070803629", 0},
+        {"fi_personal_identity_code", "HETU 131052-308T", 1},
+        {"fi_personal_identity_code", "HETU 131052-308U", 0},
+        {"se_personnummer", "pnr 811228-9874", 1},
+        {"se_personnummer", "pnr 811228-9875", 0},
+        {"tr_national_id", "TCKN 10000000146", 1},
+        {"tr_national_id", "TCKN 10000000147", 0},
+        {"sg_nric_fin", "NRIC S1234567D", 1},
+        {"sg_nric_fin", "NRIC S1234567E", 0},
+        {"au_abn", "ABN 51 824 753 556", 1},
+        {"au_abn", "ABN 51 824 753 557", 0},
+        {"us_aba_routing", "routing 011000015", 1},
+        {"us_aba_routing", "routing 011000016", 0},
+        {"us_aba_routing", "invoice 011000015", 0}, /* names another kind of number */
+        {"phone", "Logged at 1524941204 (unix time).", 0},
+        {"us_npi", "NPI 1234567893", 1},
+        {"us_npi", "NPI 1234567894", 0},
+        {"us_itin", "ITIN 912-70-1234", 1},
+        {"us_itin", "ITIN 912-69-1234", 0},
+        {"in_gstin", "GSTIN 27AAPFU0939F1ZV", 1},
+        {"in_gstin", "GSTIN 27AAPFU0939F1ZW", 0},
+        {"in_pan", "PAN AAPFU0939F", 1},
+        {"in_pan", "PAN AAPXU0939F", 0},
+        {"us_mbi", "MBI 1EG4-TE5-MK73", 1},
+        {"us_mbi", "MBI 1EG4-TS5-MK73", 0},
+        {"uk_driving_licence", "DL MORGA657054SM9IJ", 1},
+        {"uk_driving_licence", "DL MORGA613054SM9IJ", 0},
+        {"kr_rrn", "RRN 900101-1234567", 1},
+        {"kr_rrn", "RRN 901301-1234567", 0},
+        {"se_organisationsnummer", "org 556036-0793", 1},
+        /* values below computed with an independent implementation of each specification */
+        {"de_health_insurance", "KVNR B987654320", 1},
+        {"de_health_insurance", "KVNR B987654321", 0},
+        {"de_id_card", "Ausweis L7R3XK296", 1},
+        {"de_id_card", "Ausweis L7R3XK297", 0},
+        {"de_id_card", "Ausweis L7R3XA296", 0}, /* 'A' is not in the serial alphabet */
+        {"de_passport", "Pass C4F7H2K90", 1},
+        {"de_passport", "Pass C4F7H2K91", 0},
+        {"de_lanr", "LANR 876543321", 1},
+        {"de_lanr", "LANR 876543421", 0},
+        {"de_social_security", "RVNR 12150385M014", 1},
+        {"de_social_security", "RVNR 12150385M015", 0},
+        {"de_social_security", "RVNR 12153385M014", 0}, /* month 33 */
+        {"kr_brn", "BRN 220-81-12341", 1},
+        {"kr_brn", "BRN 220-81-12342", 0},
+        {"sg_uen", "UEN 52847193K", 1},
+        {"sg_uen", "UEN 52847193L", 0},
+        {"se_organisationsnummer", "org 556036-0794", 0},
+};
+
+static void test_cases(void **state) {
+        int failed = 0;
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+                int n = hits(state, cases[i].cat, cases[i].text, NULL);
+                if (n != cases[i].expect) {
+                        print_error("%s: \"%s\": %d detections, expected %d\n", cases[i].cat,
+                                    cases[i].text, n, cases[i].expect);
+                        failed++;
+                }
+        }
+        assert_int_equal(failed, 0);
+}
+
+static void test_masks_hide_values(void **state) {
+        char ex[96];
+        assert_int_equal(hits(state, "credit_card", "4111 1111 1111 1111", ex), 1);
+        assert_string_equal(ex, "**** **** **** 1111");
+        assert_int_equal(hits(state, "aws_key", "AKIAJ7Q2XEZ4RLW3MNOP", ex), 1);
+        assert_null(strstr(ex, "J7Q2XEZ4RLW3"));
+        assert_int_equal(hits(state, "iban", "GB82WEST12345698765432", ex), 1);
+        assert_null(strstr(ex, "WEST1234"));
+}
+
+static void test_unknown_name(void **state) {
+        (void)state;
+        const char *names[] = {"iban", "no_such_detector"};
+        struct pw_detectors *d = NULL;
+        struct pw_error err = {0};
+        assert_int_equal(pw_detectors_new(names, 2, &d, &err), -ENOENT);
+        assert_null(d);
+        assert_non_null(strstr(err.text, "no_such_detector"));
+}
+
+static void test_names_build(void **state) {
+        (void)state;
+        /* Every listed name builds alone (so each has rules) and finds nothing in plain text. */
+        for (const char *const *n = pw_detector_names(); *n; n++) {
+                struct pw_detectors *d = NULL;
+                assert_int_equal(pw_detectors_new(n, 1, &d, NULL), 0);
+                struct hits h = {.want = *n};
+                const char *t = "Nothing to see here, just words.";
+                assert_int_equal(pw_detectors_scan(d, t, strlen(t), on_det, &h), 0);
+                assert_int_equal(h.n, 0);
+                pw_detectors_free(d);
+        }
+}
+
+static void test_cache(void **state) {
+        (void)state;
+        char dir[] = "/tmp/pw-detect-cache-XXXXXX";
+        assert_non_null(mkdtemp(dir));
+        const char *names[] = {"iban", "aws_key"};
+        for (int round = 0; round < 3; round++) {
+                struct pw_detectors *d = NULL;
+                assert_int_equal(pw_detectors_new_cached(names, 2, dir, &d, NULL), 0);
+                struct hits h = {.want = "iban"};
+                const char *t = "GB82 WEST 1234 5698 7654 32";
+                assert_int_equal(pw_detectors_scan(d, t, strlen(t), on_det, &h), 0);
+                assert_int_equal(h.n, 1);
+                pw_detectors_free(d);
+                if (round == 1) {
+                        /* Corrupt the cache file: it must be ignored and rewritten. */
+                        char cmd[256];
+                        snprintf(cmd, sizeof cmd,
+                                 "for f in %s/*.hsdb; do printf 'XXXX' | dd of=$f bs=1 seek=100 "
+                                 "conv=notrunc 2>/dev/null; done",
+                                 dir);
+                        assert_int_equal(system(cmd), 0);
+                }
+        }
+        char cmd[256];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        assert_int_equal(system(cmd), 0);
+}
+
+struct thread_arg {
+        const struct pw_detectors *d;
+        int found; /* detections of the card over all rounds */
+};
+
+static void *scan_thread(void *p) {
+        struct thread_arg *a = p;
+        const char *t = "card 4111 1111 1111 1111, mail a@example.org";
+        for (int i = 0; i < 200; i++) {
+                struct hits h = {.want = "credit_card"};
+                if (pw_detectors_scan(a->d, t, strlen(t), on_det, &h) == 0)
+                        a->found += h.n;
+        }
+        return NULL;
+}
+
+static void test_threads(void **state) {
+        pthread_t th[4];
+        struct thread_arg args[4];
+        for (int i = 0; i < 4; i++) {
+                args[i] = (struct thread_arg){*state, 0};
+                assert_int_equal(pthread_create(&th[i], NULL, scan_thread, &args[i]), 0);
+        }
+        for (int i = 0; i < 4; i++) {
+                pthread_join(th[i], NULL);
+                assert_int_equal(args[i].found, 200);
+        }
+}
+
+static void test_bad_input(void **state) {
+        struct hits h = {.want = "iban"};
+        assert_int_equal(pw_detectors_scan(*state, NULL, 5, on_det, &h), -EINVAL);
+        assert_int_equal(pw_detectors_scan(NULL, "x", 1, on_det, &h), -EINVAL);
+        assert_int_equal(pw_detectors_scan(*state, "", 0, on_det, &h), 0);
+        /* NUL bytes and invalid UTF-8 are just bytes. */
+        const char t[] = "\0\xff\xfe GB82 WEST 1234 5698 7654 32 \xc3";
+        assert_int_equal(pw_detectors_scan(*state, t, sizeof t - 1, on_det, &h), 0);
+        assert_int_equal(h.n, 1);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_cases),        cmocka_unit_test(test_masks_hide_values),
+                cmocka_unit_test(test_unknown_name), cmocka_unit_test(test_names_build),
+                cmocka_unit_test(test_cache),        cmocka_unit_test(test_threads),
+                cmocka_unit_test(test_bad_input),
+        };
+        return cmocka_run_group_tests_name("detect", tests, setup, teardown);
+}
