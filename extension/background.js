@@ -3,7 +3,7 @@
 // host. Listeners are registered at the top level, synchronously, so that an event that wakes the
 // worker finds them; one switch on the message kind answers trusted senders only.
 
-import { Kind, Unavailable, validateRuntimeMessage, trustedSender, checkFrame, postAttemptFrame, parseVerdict, MAX_TEXT_UNITS } from './messages.js';
+import { Kind, PORT_NAME, Unavailable, validateRuntimeMessage, trustedSender, checkFrame, postAttemptFrame, parseVerdict, MAX_TEXT_UNITS } from './messages.js';
 import { effectiveSettings, siteForUrl } from './settings.js';
 import { HostConnection, HostError } from './host.js';
 
@@ -150,6 +150,32 @@ async function answer(msg, sender) {
   }
 }
 
+// Content scripts talk over one port each (runtime.connect): no message channel is set up per
+// check. Each request is { rid, msg }; the answer { rid, reply } echoes the rid.
+api.runtime.onConnect.addListener((port) => {
+  if (port.name !== PORT_NAME || !trustedSender(port.sender, api.runtime.id, OWN_ORIGIN)) {
+    port.disconnect();
+    return;
+  }
+  port.onMessage.addListener((env) => {
+    if (env === null || typeof env !== 'object' || !Number.isSafeInteger(env.rid)) return;
+    const post = (reply) => {
+      try {
+        port.postMessage({ rid: env.rid, reply });
+      } catch {
+        // the page went away: nobody to answer
+      }
+    };
+    const v = validateRuntimeMessage(env.msg);
+    if (!v.ok) {
+      post({ ok: false, error: v.error });
+      return;
+    }
+    answer(v.value, port.sender).then(post, (e) => post({ ok: false, error: String(e?.message ?? e) }));
+  });
+});
+
+// One-off messages: the popup (and any page of ours).
 api.runtime.onMessage.addListener((raw, sender, sendResponse) => {
   if (!trustedSender(sender, api.runtime.id, OWN_ORIGIN)) return false;
   const v = validateRuntimeMessage(raw);
@@ -160,4 +186,3 @@ api.runtime.onMessage.addListener((raw, sender, sendResponse) => {
   answer(v.value, sender).then(sendResponse, (e) => sendResponse({ ok: false, error: String(e?.message ?? e) }));
   return true; // the answer comes asynchronously
 });
-globalThis.__pw = { loadSettings, registerContentScripts, settingsChanged, get r() { return registering; } };

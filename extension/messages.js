@@ -10,6 +10,9 @@
 export const PROTOCOL_VERSION = 1;
 export const HOST_NAME = 'com.postwarden.host';
 
+// The name of the port a content script opens to the worker (runtime.connect).
+export const PORT_NAME = 'postwarden';
+
 // Runtime message kinds (content script / popup -> worker).
 export const Kind = Object.freeze({
   STATUS: 'status', // which site this page is, the settings for it, whether the host answers

@@ -5,7 +5,7 @@
 // Per keystroke the work is a WeakMap look-up, a counter and a timer: the draft is read and sent
 // only after a pause in typing (debounce), and at submit time when the verdict is not current.
 
-import { Kind, Unavailable } from '../messages.js';
+import { Kind, PORT_NAME, Unavailable } from '../messages.js';
 import { createAdapter } from '../adapters/generic.js';
 import { DraftState } from './state.js';
 import { decideSubmit, combine, isSendChord } from './enforce.js';
@@ -13,8 +13,40 @@ import { Ui } from './ui.js';
 
 const EMPTY = Object.freeze({ action: 'allow', overridable: false, companyAccount: false, message: '', findings: [] });
 
+// A request/answer channel to the worker over one port (opened again after the worker restarts).
+// Resolves every request, with { ok: false, unavailable: 'worker' } when the worker is gone.
+function channel(api) {
+  let port = null;
+  let nextRid = 1;
+  const waiting = new Map(); // rid -> resolve
+  const open = () => {
+    port = api.runtime.connect({ name: PORT_NAME });
+    port.onMessage.addListener((m) => {
+      const resolve = waiting.get(m?.rid);
+      if (!resolve) return;
+      waiting.delete(m.rid);
+      resolve(m.reply);
+    });
+    port.onDisconnect.addListener(() => {
+      port = null;
+      for (const resolve of waiting.values()) resolve({ ok: false, unavailable: Unavailable.WORKER });
+      waiting.clear();
+    });
+  };
+  return (msg) => new Promise((resolve) => {
+    try {
+      if (!port) open();
+      const rid = nextRid++;
+      waiting.set(rid, resolve);
+      port.postMessage({ rid, msg });
+    } catch {
+      resolve({ ok: false, unavailable: Unavailable.WORKER }); // extension reloaded or updated
+    }
+  });
+}
+
 export async function start(api) {
-  const send = (msg) => api.runtime.sendMessage(msg).catch(() => ({ ok: false, unavailable: Unavailable.WORKER }));
+  const send = channel(api);
   const status = await send({ what: Kind.STATUS });
   if (!status?.ok || !status.site) return null; // not an admin-listed site (or no worker)
   const page = new Page(api, send, status);
