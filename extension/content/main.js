@@ -1,0 +1,336 @@
+// Postwarden in the page of an admin-listed site: watches its compose boxes, has each draft
+// checked (through the extension's own worker only: the draft goes nowhere else), shows the
+// verdict, and enforces it when the employee submits.
+//
+// Per keystroke the work is a WeakMap look-up, a counter and a timer: the draft is read and sent
+// only after a pause in typing (debounce), and at submit time when the verdict is not current.
+
+import { Kind, PORT_NAME, Unavailable } from '../messages.js';
+import { createAdapter } from '../adapters/generic.js';
+import { DraftState } from './state.js';
+import { decideSubmit, combine, isSendChord } from './enforce.js';
+import { Ui } from './ui.js';
+
+const EMPTY = Object.freeze({ action: 'allow', overridable: false, companyAccount: false, message: '', findings: [] });
+
+// A request/answer channel to the worker over one port (opened again after the worker restarts).
+// Resolves every request, with { ok: false, unavailable: 'worker' } when the worker is gone.
+function channel(api) {
+  let port = null;
+  let nextRid = 1;
+  const waiting = new Map(); // rid -> resolve
+  const open = () => {
+    port = api.runtime.connect({ name: PORT_NAME });
+    port.onMessage.addListener((m) => {
+      const resolve = waiting.get(m?.rid);
+      if (!resolve) return;
+      waiting.delete(m.rid);
+      resolve(m.reply);
+    });
+    port.onDisconnect.addListener(() => {
+      port = null;
+      for (const resolve of waiting.values()) resolve({ ok: false, unavailable: Unavailable.WORKER });
+      waiting.clear();
+    });
+  };
+  return (msg) => new Promise((resolve) => {
+    try {
+      if (!port) open();
+      const rid = nextRid++;
+      waiting.set(rid, resolve);
+      port.postMessage({ rid, msg });
+    } catch {
+      resolve({ ok: false, unavailable: Unavailable.WORKER }); // extension reloaded or updated
+    }
+  });
+}
+
+export async function start(api) {
+  const send = channel(api);
+  const status = await send({ what: Kind.STATUS });
+  if (!status?.ok || !status.site) return null; // not an admin-listed site (or no worker)
+  const page = new Page(api, send, status);
+  page.listen();
+  return page;
+}
+
+class Page {
+  constructor(api, send, status) {
+    this.send = send; // runtime message to the worker
+    this.site = status.site; // the configured site entry
+    this.settings = status.settings; // failMode, debounceMs, overridesAllowed, perfMarks
+    this.adapter = createAdapter(status.site);
+    this.ui = new Ui(document, { top: window === window.top });
+    this.byTarget = new WeakMap(); // event target -> Box, or null when it is no compose box
+    this.boxes = new WeakMap(); // compose box element -> Box
+    this.live = new Set(); // Boxes seen, for submits without a scope (pruned when disconnected)
+    this.passing = false; // true while we re-dispatch a submit we decided to let through
+    this.letThrough = new Set(); // Boxes whose submit was let through in this task (see onSubmit)
+    this.ui.setIndicator(status.available === false ? 'unavailable' : 'active', status.reason);
+  }
+
+  listen() {
+    addEventListener('input', (e) => this.onInput(e), true);
+    addEventListener('click', (e) => this.onClick(e), true);
+    addEventListener('keydown', (e) => this.onKeydown(e), true);
+    addEventListener('submit', (e) => this.onSubmit(e), true);
+    // Drafts already in the page (restored by the site) are checked once now.
+    for (const el of this.adapter.boxesIn(document)) {
+      const { text } = this.adapter.read(el);
+      if (text.trim() !== '') this.box(el).check();
+    }
+  }
+
+  box(el) {
+    let b = this.boxes.get(el);
+    if (!b) {
+      b = new Box(this, el);
+      this.boxes.set(el, b);
+      this.live.add(b);
+    }
+    return b;
+  }
+
+  onInput(e) {
+    const t0 = this.settings.perfMarks ? performance.now() : 0;
+    const target = e.composedPath()[0];
+    let b = this.byTarget.get(target);
+    if (b === undefined) {
+      const el = this.adapter.composeBoxFor(target);
+      b = el ? this.box(el) : null;
+      this.byTarget.set(target, b);
+    }
+    if (b) b.edited();
+    if (t0) performance.measure('postwarden-input', { start: t0, end: performance.now() });
+  }
+
+  // The boxes a submit control posts: those in its form (or the site's scope); without a scope,
+  // and only on a site whose admin named the submit controls, every box edited on the page.
+  boxesFor(submit) {
+    const scope = this.adapter.scopeOf(submit);
+    if (scope) return this.adapter.boxesIn(scope).map((el) => this.box(el));
+    if (!this.site.submit) return [];
+    for (const b of this.live) if (!b.el.isConnected) this.live.delete(b);
+    return [...this.live];
+  }
+
+  onClick(e) {
+    if (this.passing) return;
+    const submit = this.adapter.submitIn(e.composedPath());
+    if (!submit) return;
+    const boxes = this.boxesFor(submit);
+    if (boxes.length) this.enforce(e, boxes, () => submit.click());
+  }
+
+  // A safety net for forms the page submits by script (form.requestSubmit(), an Enter handler):
+  // the submit event of a form holding compose boxes is decided like a click on its button. A
+  // submit that follows a click we already let through (same task) is not decided twice.
+  onSubmit(e) {
+    if (this.passing) return;
+    const form = e.target;
+    if (!form || form.tagName !== 'FORM') return;
+    const boxes = this.adapter.boxesIn(form).map((el) => this.box(el));
+    if (!boxes.length || boxes.every((b) => this.letThrough.has(b))) return;
+    const submitter = e.submitter && e.submitter.form === form ? e.submitter : undefined;
+    this.enforce(e, boxes, () => form.requestSubmit(submitter));
+  }
+
+  // Remembers that these boxes' submit was let through, until the current task ends.
+  passed(boxes) {
+    if (!this.letThrough.size) setTimeout(() => this.letThrough.clear(), 0);
+    for (const b of boxes) this.letThrough.add(b);
+  }
+
+  onKeydown(e) {
+    if (this.settings.perfMarks) {
+      const t0 = performance.now();
+      this.keydown(e);
+      performance.measure('postwarden-keydown', { start: t0, end: performance.now() });
+    } else {
+      this.keydown(e);
+    }
+  }
+
+  keydown(e) {
+    if (this.passing || !isSendChord(e)) return;
+    const target = e.composedPath()[0];
+    const el = this.adapter.composeBoxFor(target);
+    if (!el) return;
+    const init = { key: e.key, code: e.code, ctrlKey: e.ctrlKey, metaKey: e.metaKey, shiftKey: e.shiftKey, bubbles: true, cancelable: true, composed: true };
+    this.enforce(e, [this.box(el)], () => target.dispatchEvent(new KeyboardEvent('keydown', init)));
+  }
+
+  decide(boxes) {
+    const per = boxes.map((b) => {
+      const { text } = this.adapter.read(b.el);
+      const verdict = text.trim() === '' ? EMPTY : b.state.current(text);
+      const d = decideSubmit({ verdict, justification: b.state.overrideFor(text), settings: this.settings });
+      return { b, text, verdict, d };
+    });
+    return { per, d: combine(per.map((p) => p.d)) };
+  }
+
+  // A submit of `boxes` is happening (event `e`, trusted or ours): let it through, stop it, or stop
+  // it, check now and then re-dispatch it with `redispatch` if the fresh verdict allows.
+  enforce(e, boxes, redispatch) {
+    const { per, d } = this.decide(boxes);
+    if (d.kind === 'post') {
+      this.attempts(per, 'post');
+      this.passed(boxes);
+      return;
+    }
+    e.preventDefault();
+    e.stopImmediatePropagation();
+    for (const p of per) p.b.lastSubmit = { boxes, redispatch };
+    if (d.kind === 'stop') {
+      this.attempts(per, 'stop');
+      for (const p of per) p.b.render();
+      return;
+    }
+    // A second click while this submit is being checked is the same submit: absorbed, not queued.
+    if (per.some((p) => p.b.resubmitting)) return;
+    for (const p of per) {
+      p.b.resubmitting = true;
+      p.b.render('Checking before posting…');
+    }
+    Promise.all(per.map((p) => (p.d.kind === 'check' ? p.b.check({ now: true }) : null))).then(() => {
+      for (const p of per) p.b.resubmitting = false;
+      this.resubmit(boxes, redispatch, 'Checked. If the post did not go out, click Post again.');
+    });
+  }
+
+  // Decides again for a submit we stopped, and re-dispatches it when it may go. A page that only
+  // accepts trusted events ignores the re-dispatch; the current verdict (or armed override) then
+  // lets the employee's next click through at once, which the note tells them.
+  resubmit(boxes, redispatch, note) {
+    const { per, d } = this.decide(boxes);
+    if (d.kind === 'post') {
+      this.attempts(per, 'post');
+      for (const p of per) p.b.render(note);
+      this.passing = true;
+      try {
+        redispatch();
+      } finally {
+        this.passing = false;
+      }
+    } else if (d.kind === 'stop') {
+      this.attempts(per, 'stop');
+      for (const p of per) p.b.render();
+    } else {
+      for (const p of per) p.b.render('The draft changed while it was checked; click Post again.');
+    }
+  }
+
+  // One post_attempt per box with a draft: every submit is recorded, posted or stopped.
+  attempts(per, how) {
+    for (const { b, text, verdict, d } of per) {
+      if (text.trim() === '') continue;
+      const stopped = how === 'stop' && (d.kind === 'stop' || d.kind === 'check');
+      const outcome = stopped ? 'stopped' : d.outcome === 'overridden' ? 'overridden' : 'posted';
+      const action = verdict?.unavailable ? 'unavailable' : (verdict?.action ?? (d.action === 'unavailable' ? 'unavailable' : 'block'));
+      const msg = {
+        what: Kind.POST_ATTEMPT,
+        site: this.site.name,
+        account: this.adapter.account(b.el),
+        action,
+        outcome,
+        overridable: verdict?.overridable === true,
+        findings: (verdict?.findings ?? []).filter((f) => f.rule).slice(0, 256)
+          .map((f) => ({ rule: f.rule, category: f.category, excerpt: f.excerpt, action: f.action })),
+      };
+      if (outcome === 'overridden') msg.justification = b.state.overrideFor(text);
+      if (verdict?.companyAccount) msg.text = text;
+      this.send(msg);
+    }
+  }
+}
+
+class Box {
+  constructor(page, el) {
+    this.page = page; // the Page this box is on
+    this.el = el; // the compose box (textarea or editing host)
+    this.state = new DraftState(); // seq, verdict, override
+    this.timer = 0; // debounce timer
+    this.dirty = false; // pending shown since the last verdict
+    this.inflight = null; // { seq, promise } of the running check
+    this.model = { text: '', segments: null }; // the text the verdict is for, with its nodes
+    this.lastSubmit = null; // { boxes, redispatch } of the last stopped submit
+    this.resubmitting = false; // a stopped submit is being checked, to be re-dispatched
+    this.note = ''; // a line shown under the verdict
+    const container = page.adapter.containerOf(el);
+    container.setAttribute('data-postwarden-box', '');
+    this.view = page.ui.view(el, container, {
+      rerender: () => this.render(this.note),
+      override: (justification) => this.override(justification),
+      // What the panel must never cover: the box's submit controls (read at render time only).
+      avoid: () => {
+        const scope = page.adapter.scopeOf(el);
+        return scope ? page.adapter.submitsIn(scope) : [];
+      },
+    });
+  }
+
+  edited() {
+    this.state.edited();
+    if (!this.dirty) {
+      this.dirty = true;
+      this.note = '';
+      this.page.ui.pending(this.view);
+    }
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.check(), this.page.settings.debounceMs);
+  }
+
+  // Checks the draft as it is now. Resolves to true when the reply was current and is shown,
+  // false when the draft changed meanwhile (the newer draft's own check will show its verdict).
+  check({ now = false } = {}) {
+    const seq = this.state.seq;
+    if (this.inflight && this.inflight.seq === seq) return this.inflight.promise;
+    if (now) clearTimeout(this.timer);
+    const promise = this.#run(seq).finally(() => {
+      if (this.inflight?.seq === seq) this.inflight = null;
+    });
+    this.inflight = { seq, promise };
+    return promise;
+  }
+
+  async #run(seq) {
+    const page = this.page;
+    const model = page.adapter.read(this.el);
+    let verdict;
+    if (model.text.trim() === '') verdict = EMPTY;
+    else {
+      if (page.settings.perfMarks) performance.mark('postwarden-check-sent');
+      const r = await page.send({ what: Kind.CHECK, seq, site: page.site.name, account: page.adapter.account(this.el), text: model.text });
+      if (page.settings.perfMarks) performance.mark('postwarden-check-reply');
+      verdict = r?.ok ? r.verdict : { unavailable: r?.unavailable ?? Unavailable.WORKER };
+      page.ui.setIndicator(r?.ok ? 'active' : 'unavailable', r?.unavailable);
+    }
+    if (!this.state.accept(seq, verdict, model.text)) return false; // stale: a newer draft exists
+    this.dirty = false;
+    this.model = model;
+    this.render();
+    if (page.settings.perfMarks) performance.mark('postwarden-verdict', { detail: { seq, action: verdict.action ?? 'unavailable' } });
+    return true;
+  }
+
+  render(note = '') {
+    this.note = note;
+    const verdict = this.state.verdict;
+    if (!verdict || this.dirty) {
+      this.page.ui.note(this.view, note);
+      return;
+    }
+    this.page.ui.render(this.view, { verdict, note, model: this.model, ...this.page.settings });
+    this.view.container.setAttribute('data-postwarden-seq', String(this.state.verdictSeq));
+  }
+
+  // "Post anyway" was confirmed with a justification: arm it for this draft and submit again.
+  override(justification) {
+    const { text } = this.page.adapter.read(this.el);
+    this.state.armOverride(text, justification);
+    const last = this.lastSubmit;
+    if (last) this.page.resubmit(last.boxes, last.redispatch, 'Override recorded. If the post did not go out, click Post again.');
+    else this.render('Override recorded: click Post to post.');
+  }
+}

@@ -1,0 +1,292 @@
+// End to end: Debian's Chromium with the unpacked extension, fixture pages on 127.0.0.1, and the
+// real postwarden-host (standalone, tests/e2e/policy/policy.json) behind host-relay.mjs, which
+// logs the frames' types so the test can see every post_attempt. Skips (exit 77) only when the
+// host binary is not built.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { launch, startFixtureServer, hostBinary, setupHost, manifestKeyId, ARTIFACTS, SKIP } from './harness.mjs';
+
+const hostBin = hostBinary();
+if (!hostBin) {
+  console.log('e2e: postwarden-host is not built (set PW_BUILD_DIR or PW_HOST): skipped');
+  process.exit(SKIP);
+}
+
+const T = 10000; // per wait: generous, the machine is shared
+let server;
+let browser;
+let host;
+let tmp;
+
+before(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-e2e-host-'));
+  host = setupHost(tmp, hostBin, manifestKeyId());
+  server = await startFixtureServer();
+  browser = await launch({ hostPath: host.hostPath, tag: 'host' });
+  fs.mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.close();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+async function open(name) {
+  const page = await browser.context.newPage();
+  await page.goto(`${server.url}/${name}`);
+  await page.locator('postwarden-ui').waitFor({ state: 'attached', timeout: T });
+  return page;
+}
+
+const posts = (page) => page.evaluate(() => window.fixture.posts);
+const attempts = () => host.frames().filter((f) => f.type === 'post_attempt');
+const verdictIs = (page, container, v) => page.locator(`${container}[data-postwarden-verdict="${v}"]`).waitFor({ state: 'attached', timeout: T });
+const panel = (page) => page.locator('postwarden-ui [data-postwarden-panel]').first();
+
+test('the extension id is the one derived from the manifest key', () => {
+  assert.equal(browser.extensionId, browser.expectedId);
+  assert.match(browser.extensionId, /^[a-p]{32}$/);
+});
+
+test('textarea: clean text is allowed and posted, and the post_attempt is sent', async () => {
+  const page = await open('textarea.html');
+  const before = attempts().length;
+  await page.locator('#box').pressSequentially('Lovely weather for a team picnic today.');
+  await verdictIs(page, '#compose', 'allow');
+  await page.click('#post');
+  assert.deepEqual(await posts(page), ['Lovely weather for a team picnic today.']);
+  await page.waitForFunction(() => true);
+  const sent = attempts().slice(before);
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0].posted, true);
+  assert.equal(sent[0].verdict.action, 'allow');
+  assert.equal(sent[0].has_text, false, 'a personal post\'s text is never sent with post_attempt');
+  assert.equal(await page.locator('postwarden-ui [data-postwarden-indicator]').getAttribute('data-postwarden-indicator'), 'active');
+  await page.close();
+});
+
+test('textarea: a confidential term blocks; Post does nothing; the warning is shown and highlighted', async () => {
+  const page = await open('textarea.html');
+  const before = attempts().length;
+  await page.locator('#box').pressSequentially('Draft: this is strictly confidential, do not share');
+  await verdictIs(page, '#compose', 'block');
+  await page.click('#post');
+  await page.click('#post');
+  assert.deepEqual(await posts(page), []);
+  const p = panel(page);
+  assert.match(await p.textContent(), /Postwarden stopped this post/);
+  assert.match(await p.textContent(), /strictly confidential and must not be posted/);
+  assert.equal(await p.locator('[data-postwarden-override]').count(), 0, 'not overridable: no "Post anyway"');
+  const mark = page.locator('postwarden-ui [data-postwarden-overlay] mark[data-mark="block"]');
+  assert.equal(await mark.textContent(), 'strictly confidential', 'the overlay marks the UTF-16 span');
+  await page.screenshot({ path: path.join(ARTIFACTS, 'textarea-block.png') });
+  const sent = attempts().slice(before);
+  assert.equal(sent.length, 2, 'every submit sends post_attempt, stopped ones too');
+  assert.ok(sent.every((a) => a.posted === false && a.verdict.action === 'block'));
+  await page.close();
+});
+
+test('textarea: Post inside the debounce window with a blocked term is blocked', async () => {
+  const page = await open('textarea.html');
+  await page.locator('#box').fill('Kestrel ships next week');
+  await page.click('#post'); // well within the 250 ms debounce: no verdict yet
+  await verdictIs(page, '#compose', 'block');
+  assert.deepEqual(await posts(page), []);
+  await page.close();
+});
+
+test('textarea: Post inside the debounce window with clean text is checked, then posted', async () => {
+  const page = await open('textarea.html');
+  await page.locator('#box').fill('Happy Friday everyone');
+  await page.click('#post');
+  await page.waitForFunction(() => window.fixture.posts.length === 1, null, { timeout: T });
+  assert.deepEqual(await posts(page), ['Happy Friday everyone']);
+  await page.close();
+});
+
+test('a form the page submits by script (requestSubmit) is enforced too, and decided once', async () => {
+  const page = await open('textarea.html');
+  const before = attempts().length;
+  await page.locator('#box').pressSequentially('Kestrel in the lab');
+  await verdictIs(page, '#compose', 'block');
+  await page.click('#publish');
+  assert.deepEqual(await posts(page), []);
+  await page.locator('#box').fill('All fine in the lab');
+  await verdictIs(page, '#compose', 'allow');
+  await page.click('#publish');
+  assert.deepEqual(await posts(page), ['All fine in the lab']);
+  await page.click('#post');
+  assert.equal((await posts(page)).length, 2);
+  await page.waitForTimeout(200);
+  assert.deepEqual(attempts().slice(before).map((a) => a.posted), [false, true, true], 'one post_attempt per submit');
+  await page.close();
+});
+
+test('a double click on Post inside the debounce window posts once', async () => {
+  const page = await open('textarea.html');
+  const before = attempts().length;
+  await page.locator('#box').fill('Cake in the kitchen');
+  await page.dblclick('#post');
+  await page.waitForFunction(() => window.fixture.posts.length === 1, null, { timeout: T });
+  await page.waitForTimeout(300);
+  assert.deepEqual(await posts(page), ['Cake in the kitchen']);
+  assert.equal(attempts().slice(before).length, 1);
+  await page.close();
+});
+
+test('override: "Post anyway" with a justification posts, and the justification is recorded', async () => {
+  const page = await open('textarea.html');
+  const before = attempts().length;
+  await page.locator('#box').pressSequentially('Phoenix is live: see the launch page');
+  await verdictIs(page, '#compose', 'block');
+  await page.click('#post');
+  assert.deepEqual(await posts(page), []);
+  const p = panel(page);
+  await p.locator('[data-postwarden-override]').click();
+  await p.locator('[data-postwarden-justification]').fill('Announced at the keynote this morning');
+  await p.locator('[data-postwarden-override-confirm]').click();
+  await page.waitForFunction(() => window.fixture.posts.length === 1, null, { timeout: T });
+  assert.deepEqual(await posts(page), ['Phoenix is live: see the launch page']);
+  const sent = attempts().slice(before);
+  assert.deepEqual(sent.map((a) => a.posted), [false, true]);
+  assert.equal(sent[1].override_justification, 'Announced at the keynote this morning');
+  assert.equal(sent[1].verdict.action, 'block');
+  assert.equal(sent[1].verdict.overridable, true);
+  await page.close();
+});
+
+test('override is for that draft only: an edit after it needs a new verdict', async () => {
+  const page = await open('textarea.html');
+  await page.locator('#box').pressSequentially('Phoenix soon');
+  await verdictIs(page, '#compose', 'block');
+  await page.click('#post');
+  const p = panel(page);
+  await p.locator('[data-postwarden-override]').click();
+  await p.locator('[data-postwarden-justification]').fill('It was announced');
+  await p.locator('[data-postwarden-override-confirm]').click();
+  await page.waitForFunction(() => window.fixture.posts.length === 1, null, { timeout: T });
+  await page.locator('#box').pressSequentially(' and Kestrel too');
+  await page.click('#post');
+  await verdictIs(page, '#compose', 'block');
+  assert.equal((await posts(page)).length, 1, 'the edited draft did not ride on the old override');
+  await page.close();
+});
+
+test('contenteditable: verdict, highlight ranges on the words, Ctrl+Enter blocked then allowed', async () => {
+  const page = await open('editable.html');
+  const box = page.locator('#box');
+  await box.click();
+  await page.keyboard.type('We start Kestrel on Monday');
+  await verdictIs(page, '#composer', 'block');
+  const ranges = await page.evaluate(() => [...(CSS.highlights.get('postwarden-block') ?? [])].map((r) => r.toString()));
+  assert.deepEqual(ranges, ['Kestrel']);
+  await page.keyboard.press('Control+Enter');
+  assert.deepEqual(await posts(page), []);
+  await page.keyboard.press('Control+A');
+  await page.keyboard.press('Backspace');
+  await page.keyboard.type('We start the picnic on Monday');
+  await verdictIs(page, '#composer', 'allow');
+  assert.deepEqual(await page.evaluate(() => [...(CSS.highlights.get('postwarden-block') ?? [])].length), 0);
+  await page.keyboard.press('Control+Enter');
+  await page.waitForFunction(() => window.fixture.posts.length === 1, null, { timeout: T });
+  assert.deepEqual(await posts(page), ['We start the picnic on Monday']);
+  await page.close();
+});
+
+test('contenteditable: a warning (trademark) lets the post go, with the warning shown', async () => {
+  const page = await open('editable.html');
+  await page.locator('#box').click();
+  await page.keyboard.type('I love working at Acme');
+  await verdictIs(page, '#composer', 'warn');
+  assert.match(await panel(page).textContent(), /views are your own/);
+  await page.click('#post');
+  assert.deepEqual(await posts(page), ['I love working at Acme']);
+  await page.close();
+});
+
+test('shadow DOM editor: checked, verdict on the shadow host, Post blocked', async () => {
+  const page = await open('shadow.html');
+  await page.locator('x-composer #box').click();
+  await page.keyboard.type('Phoenix demo');
+  await verdictIs(page, 'x-composer', 'block');
+  await page.locator('x-composer #post').click();
+  assert.deepEqual(await posts(page), []);
+  const ranges = await page.evaluate(() => [...(CSS.highlights.get('postwarden-block') ?? [])].map((r) => r.toString()));
+  assert.deepEqual(ranges, ['Phoenix']);
+  await page.locator('x-composer #box').click(); // the Post click took the focus
+  await page.keyboard.press('Control+A');
+  await page.keyboard.type('Nice demo');
+  await verdictIs(page, 'x-composer', 'allow');
+  await page.locator('x-composer #post').click();
+  assert.deepEqual(await posts(page), ['Nice demo']);
+  await page.close();
+});
+
+test('typing fast: the final verdict always matches the final text', async () => {
+  const page = await open('textarea.html');
+  const box = page.locator('#box');
+  const rounds = [
+    ['Kestrel', 'block'],
+    ['Kestrel is not what I meant, picnic is', 'block'],
+    ['All good here', 'allow'],
+    ['All good here with Acme', 'warn'],
+    ['Phoenix', 'block'],
+    ['Phoenixes are birds', 'allow'],
+  ];
+  for (const [text, expected] of rounds) {
+    await box.fill('');
+    await box.pressSequentially(text, { delay: 0 });
+    await page.waitForFunction(
+      ([t]) => {
+        const c = document.querySelector('#compose');
+        return document.querySelector('#box').value === t && c.dataset.postwardenVerdict !== 'pending';
+      },
+      [text],
+      { timeout: T },
+    );
+    assert.equal(await page.locator('#compose').getAttribute('data-postwarden-verdict'), expected, text);
+  }
+  await page.close();
+});
+
+test('trusted-events-only page: the re-dispatched click is ignored; the next real click posts', async () => {
+  const page = await open('trusted.html');
+  await page.locator('#box').fill('See you at the picnic');
+  await page.click('#post'); // inside the debounce: stopped, checked, re-dispatched (untrusted)
+  await page.waitForFunction(() => document.getElementById('ignored').textContent === '1', null, { timeout: T });
+  assert.deepEqual(await posts(page), []);
+  assert.match(await panel(page).textContent(), /click Post again/);
+  await page.click('#post'); // the verdict is current now: goes straight through
+  assert.deepEqual(await posts(page), ['See you at the picnic']);
+  await page.close();
+});
+
+test('trusted-events-only page: after "Post anyway" the next real click posts', async () => {
+  const page = await open('trusted.html');
+  await page.locator('#box').pressSequentially('Phoenix launch party');
+  await verdictIs(page, '#composer', 'block');
+  await page.click('#post');
+  const p = panel(page);
+  await p.locator('[data-postwarden-override]').click();
+  await p.locator('[data-postwarden-justification]').fill('Launch is public since 9:00');
+  await p.locator('[data-postwarden-override-confirm]').click();
+  await page.waitForFunction(() => document.getElementById('ignored').textContent === '1', null, { timeout: T });
+  assert.deepEqual(await posts(page), []);
+  await page.click('#post');
+  assert.deepEqual(await posts(page), ['Phoenix launch party']);
+  await page.close();
+});
+
+test('private-message composer: not checked, no marks, sends normally', async () => {
+  const page = await open('textarea.html');
+  const before = host.frames().length;
+  await page.locator('#dmbox').pressSequentially('Phoenix strictly confidential between us');
+  await page.waitForTimeout(600);
+  assert.equal(await page.locator('#dm').getAttribute('data-postwarden-verdict'), null);
+  assert.equal(host.frames().slice(before).filter((f) => f.type === 'check').length, 0, 'nothing was sent for the private draft');
+  await page.close();
+});
