@@ -10,9 +10,3 @@ pw_unit_test(detect_check LIBS postwarden-policy)
 target_include_directories(test_detect_check PRIVATE ${CMAKE_CURRENT_SOURCE_DIR})
 pw_unit_test(detect LIBS postwarden-policy)
 
-# libFuzzer builds: instrument the detector sources for coverage so fuzz_detect is guided by
-# them, not only by its own harness.
-if(POSTWARDEN_FUZZ)
-  set_source_files_properties(detect.c detect_check.c detect_pii.c detect_national.c
-    detect_secrets.c PROPERTIES COMPILE_OPTIONS -fsanitize=fuzzer-no-link)
-endif()

@@ -22,11 +22,6 @@ pw_fuzz_target(policy_load SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_
 pw_fuzz_target(policy_check SOURCES ${PROJECT_SOURCE_DIR}/tests/fuzz/fuzz_policy_check.c
                LIBS postwarden-policy)
 
-# libFuzzer needs coverage feedback from the library, not only from the target's own file.
-if(POSTWARDEN_FUZZ)
-  target_compile_options(postwarden-policy PRIVATE -fsanitize=fuzzer-no-link)
-endif()
-
 # The shipped example policy and its manual page.
 install(FILES default/policy.json default/code-names.txt default/clients.txt
               default/harassment.txt
