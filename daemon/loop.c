@@ -47,6 +47,7 @@ struct pw_svc_conn {
         int64_t last_ms;                    /* last complete frame or accept (monotonic ms) */
         int64_t frame_start_ms;             /* when the frame being read began, 0 none */
         int pending;                        /* items at the writer */
+        bool dead;                          /* on the loop's graveyard, freed after the batch */
         bool closing;                       /* answer what is queued, then close */
         bool paused;                        /* not reading: PENDING_MAX events are at the writer */
 };
@@ -59,6 +60,7 @@ struct pw_svc_loop {
         pthread_mutex_t lock;                      /* guards done_head/done_tail */
         struct pw_svc_item *done_head, *done_tail; /* finished items */
         struct pw_svc_conn *conns;                 /* live connections */
+        struct pw_svc_conn *graveyard;             /* closed and released, freed after a batch */
         int64_t last_sweep_ms;                     /* last idle sweep */
 };
 
@@ -171,7 +173,29 @@ static void conn_free(struct pw_svc_conn *c) {
         free(c);
 }
 
-/* Closes the socket; the struct lives on while the writer still holds items for it. */
+/* Once c's socket is closed and the writer holds no item of it, puts it on the loop's graveyard.
+ * It is freed by bury() when the current batch of events is done, never here: a handler that
+ * closes the connection (e.g. a reply cannot be written because the client went away) and a later
+ * event of the same epoll batch may still look at it. */
+static void conn_release(struct pw_svc_conn *c) {
+        if (c->fd >= 0 || c->pending > 0 || c->dead)
+                return;
+        c->dead = true;
+        c->next = c->loop->graveyard; /* c is off the live list since conn_close() */
+        c->loop->graveyard = c;
+}
+
+/* Frees the connections released during the last batch of events. */
+static void bury(struct pw_svc_loop *l) {
+        while (l->graveyard) {
+                struct pw_svc_conn *c = l->graveyard;
+                l->graveyard = c->next;
+                conn_free(c);
+        }
+}
+
+/* Closes the socket; the struct lives on while the writer still holds items for it, and until
+ * the end of the current batch of events (conn_release). */
 static void conn_close(struct pw_svc_conn *c, const char *why) {
         if (c->fd < 0)
                 return;
@@ -188,8 +212,7 @@ static void conn_close(struct pw_svc_conn *c, const char *why) {
         if (c->next)
                 c->next->prev = c->prev;
         atomic_fetch_sub((_Atomic int *)&c->loop->svc->n_conns, 1);
-        if (c->pending == 0)
-                conn_free(c);
+        conn_release(c);
 }
 
 /* Resolves the peer's login name and groups once per connection (NSS may be slow). */
@@ -839,8 +862,7 @@ static void drain_completions(struct pw_svc_loop *l, bool shutdown) {
                 if (c->fd >= 0 && !shutdown)
                         reply_item(it);
                 pw_svc_item_free(it);
-                if (c->fd < 0 && c->pending == 0)
-                        conn_free(c);
+                conn_release(c);
                 it = next;
         }
 }
@@ -887,6 +909,7 @@ static void *loop_main(void *arg) {
                                         conn_read(c);
                         }
                 }
+                bury(l);
                 if (now_ms() - l->last_sweep_ms >= 100)
                         sweep(l);
         }
@@ -1039,6 +1062,7 @@ int pw_svc_run(struct pw_svc *svc) {
                         conn_close(l->conns, NULL);
                 if (l->evfd >= 0)
                         drain_completions(l, true);
+                bury(l);
                 if (l->epfd >= 0)
                         close(l->epfd);
                 if (l->evfd >= 0)
