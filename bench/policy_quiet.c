@@ -41,8 +41,8 @@ int main(int argc, char **argv) {
                 }
                 ssize_t n;
                 while ((n = getline(&line, &cap, f)) > 0) {
-                        struct pw_check_input in = {.text = line, .len = (size_t)n,
-                                                    .mode = PW_MODE_UNKNOWN};
+                        struct pw_check_input in = {
+                                .text = line, .len = (size_t)n, .mode = PW_MODE_UNKNOWN};
                         struct pw_verdict *v = NULL;
                         if (pw_policy_check(p, &in, &v) < 0)
                                 return 1;
