@@ -189,10 +189,10 @@ static int parse_opts(int argc, char **argv, unsigned allowed, struct opts *o) {
                 {NULL, 0, NULL, 0},
         };
         const char *cmd = argv[0];
-        int c;
+        int c, idx = -1;
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "", longopts, &idx)) != -1) {
                 if (c == OPT_HELP)
                         return usage(stdout), -1;
                 if (c == '?' || c == ':')
@@ -204,8 +204,8 @@ static int parse_opts(int argc, char **argv, unsigned allowed, struct opts *o) {
                                 group = opt_group[i].need;
                 /* --json is allowed by O_JSON alone (verify, purge, redact) */
                 if (!(group & allowed))
-                        return opt_error(cmd, "%s does not apply here (see --help)",
-                                         argv[optind - 1]);
+                        return opt_error(cmd, "--%s does not apply here (see --help)",
+                                         idx >= 0 ? longopts[idx].name : "?");
                 int st = 0;
                 switch (c) {
                 case OPT_DB:
@@ -1153,7 +1153,7 @@ static int service_call(const char *socket, json_t *req, const char *want, int t
                         fprintf(stderr,
                                 "postwardenctl: this postwardend does not know '%s' requests "
                                 "(upgrade postwarden): %s\n",
-                                want, msg ? msg : "");
+                                json_string_value(json_object_get(req, "type")), msg ? msg : "");
                 else
                         fprintf(stderr, "postwardenctl: postwardend refused: %s (error %lld): %s\n",
                                 name ? name : "?", (long long)code, msg ? msg : "");

@@ -2,7 +2,11 @@
  * through the public audit API only (include/postwarden/audit.h), exactly as postwardend would.
  *
  *   pw-audit-seed [--events N] [--seed S] [--hostile] [--start-us US] DB
+ *   pw-audit-seed --purge-before US DB          pw_audit_purge() on an existing DB
+ *   pw-audit-seed --redact SEQ [--reason R] DB   pw_audit_redact() on an existing DB
  *
+ * The last two stand in for postwardend's purge and redact messages in tests that need a purged
+ * or redacted store (they write as the service's writer would).
  * It creates login sessions of several users (graphical, ssh with a remote host, console), company
  * accounts on several sites and personal accounts (stored as HMACs), links of each tie rule (the
  * ambiguous rule links two sessions), and N events: posts allowed, warned and blocked with
@@ -319,7 +323,34 @@ static void write_key(const char *db, uint64_t seed) {
 }
 
 static void usage(FILE *f) {
-        fprintf(f, "usage: pw-audit-seed [--events N] [--seed S] [--hostile] [--start-us US] DB\n");
+        fprintf(f, "usage: pw-audit-seed [--events N] [--seed S] [--hostile] [--start-us US] DB\n"
+                   "       pw-audit-seed --purge-before US DB\n"
+                   "       pw-audit-seed --redact SEQ [--reason TEXT] DB\n");
+}
+
+/* Purges or redacts an existing store, printing the result. */
+static int change(const char *db, int64_t purge_before, int64_t redact, const char *reason) {
+        struct pw_audit *a = NULL;
+        struct pw_audit_options opt = {.path = db, .flags = PW_AUDIT_NO_CREATE};
+        struct pw_error err = {0};
+        int r = pw_audit_open(&opt, &a, &err);
+        if (r < 0)
+                die("open", r, &err);
+        if (purge_before) {
+                struct pw_audit_purge_result res;
+                if ((r = pw_audit_purge(a, purge_before, &res, &err)) < 0)
+                        die("purge", r, &err);
+                printf("purged: checkpoint %lld, %lld events, %lld sessions, %lld accounts\n",
+                       (long long)res.checkpoint_seq, (long long)res.events_removed,
+                       (long long)res.sessions_removed, (long long)res.accounts_removed);
+        } else {
+                int64_t seq = 0;
+                if ((r = pw_audit_redact(a, redact, reason, &seq, &err)) < 0)
+                        die("redact", r, &err);
+                printf("redacted %lld: redaction event %lld\n", (long long)redact, (long long)seq);
+        }
+        pw_audit_free(a);
+        return 0;
 }
 
 int main(int argc, char **argv) {
@@ -328,12 +359,17 @@ int main(int argc, char **argv) {
                 {"seed", required_argument, NULL, 's'},
                 {"hostile", no_argument, NULL, 'H'},
                 {"start-us", required_argument, NULL, 't'},
+                {"purge-before", required_argument, NULL, 'P'},
+                {"redact", required_argument, NULL, 'R'},
+                {"reason", required_argument, NULL, 'r'},
                 {"help", no_argument, NULL, 'h'},
                 {0},
         };
         int64_t n_events = 60, start = DEFAULT_START_US;
         uint64_t seed = 1;
         bool hostile = false;
+        int64_t purge_before = 0, redact = 0;
+        const char *reason = "erasure request";
         int o;
         while ((o = getopt_long(argc, argv, "n:s:Ht:h", opts, NULL)) != -1) {
                 char *end = NULL;
@@ -363,6 +399,20 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
                         break;
+                case 'P':
+                case 'R': {
+                        int64_t *dst = o == 'P' ? &purge_before : &redact;
+                        *dst = strtoll(optarg, &end, 10);
+                        if (*end || *dst <= 0) {
+                                fprintf(stderr, "pw-audit-seed: --%s wants a positive number\n",
+                                        o == 'P' ? "purge-before" : "redact");
+                                return 2;
+                        }
+                        break;
+                }
+                case 'r':
+                        reason = optarg;
+                        break;
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -376,6 +426,8 @@ int main(int argc, char **argv) {
                 return 2;
         }
         const char *db = argv[optind];
+        if (purge_before || redact)
+                return change(db, purge_before, redact, reason);
         if (access(db, F_OK) == 0) {
                 fprintf(stderr, "pw-audit-seed: %s exists; seed a new file\n", db);
                 return 2;
