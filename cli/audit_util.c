@@ -126,8 +126,10 @@ int pw_cli_time_parse(const char *s, int64_t now_us, int64_t *ret_us, struct pw_
                                                  ['w' - 'a'] = 7 * 86400};
                 if (len - 1 > 9)
                         return bad_time(s, err);
-                int64_t n = strtoll(s, NULL, 10);
-                *ret_us = now_us - n * unit_s[s[len - 1] - 'a'] * 1000000;
+                int64_t secs = strtoll(s, NULL, 10) * unit_s[s[len - 1] - 'a'];
+                if (secs > 200LL * 366 * 86400) /* also keeps the product below in range */
+                        return bad_time(s, err);
+                *ret_us = now_us - secs * 1000000;
                 return 0;
         }
         const char *p = s;

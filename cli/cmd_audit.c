@@ -802,6 +802,12 @@ static int cache_user(const struct pw_audit_session_row *s, void *ud) {
         return json_object_set_new(users, key, pw_cli_json_str(s->user));
 }
 
+/* An archived text as a JSON string: exact when it is UTF-8. */
+static json_t *text_json(const char *text, size_t len) {
+        json_t *t = json_stringn(text, len);
+        return t ? t : pw_cli_json_str(text);
+}
+
 static int on_event(const struct pw_audit_event_row *e, void *ud) {
         struct event_walk *w = ud;
         const struct opts *o = w->c->o;
@@ -827,8 +833,7 @@ static int on_event(const struct pw_audit_event_row *e, void *ud) {
                 struct pw_error err = {0};
                 int r = pw_audit_archive_text(w->c->a, e->seq, &text, &len, &err);
                 if (r == 0) {
-                        json_t *t = json_stringn(text, len);
-                        json_object_set_new(row, "text", t ? t : pw_cli_json_str(text));
+                        json_object_set_new(row, "text", text_json(text, len));
                         json_object_set_new(row, "redacted", json_false());
                 } else if (r == -ENODATA || r == -ENOENT) {
                         json_object_set_new(row, "text", json_null());
@@ -1352,17 +1357,15 @@ static int cmd_export(int argc, char **argv) {
                                         r = q;
                                         break;
                                 }
-                                json_t *p = json_pack(
-                                        "{s:I, s:O, s:O, s:O, s:O, s:O, s:o, s:b}", "seq", seq,
-                                        "time", json_object_get(v[i], "time"), "time_us",
-                                        json_object_get(v[i], "time_us"), "account",
-                                        json_object_get(v[i], "account"), "site",
-                                        json_object_get(v[i], "site"), "kind",
-                                        json_object_get(v[i], "kind"), "text",
-                                        q == 0 ? (json_stringn(text, len) ? json_stringn(text, len)
-                                                                          : pw_cli_json_str(text))
-                                               : json_null(),
-                                        "redacted", q == -ENODATA);
+                                json_t *p =
+                                        json_pack("{s:I, s:O, s:O, s:O, s:O, s:O, s:o, s:b}", "seq",
+                                                  seq, "time", json_object_get(v[i], "time"),
+                                                  "time_us", json_object_get(v[i], "time_us"),
+                                                  "account", json_object_get(v[i], "account"),
+                                                  "site", json_object_get(v[i], "site"), "kind",
+                                                  json_object_get(v[i], "kind"), "text",
+                                                  q == 0 ? text_json(text, len) : json_null(),
+                                                  "redacted", q == -ENODATA);
                                 free(text);
                                 if (p)
                                         json_array_append_new(posts, p);

@@ -111,7 +111,9 @@ TZ=Pacific/Auckland "$ctl" audit events --session 2 --db "$db" >"$tmp/nz"
 contains "$tmp/nz" "2026-11-05 05:01:00+13:00"
 
 # export: everything about one employee; the generation time is the one line that changes.
-TZ=$B "$ctl" audit export --user alice --db "$db" | grep -v -e '"generated' -e '"database"' >"$tmp/export.json"
+TZ=$B expect 0 "$ctl" audit export --user alice --db "$db"
+[ ! -s "$tmp/err" ] || fail "export wrote to stderr: $(cat "$tmp/err")"
+grep -v -e '"generated' -e '"database"' "$tmp/out" >"$tmp/export.json"
 if [ "${UPDATE_GOLDEN:-}" = 1 ]; then cp "$tmp/export.json" "$golden/export-alice.json"; fi
 cmp -s "$tmp/export.json" "$golden/export-alice.json" ||
         fail "export differs: $(diff -u "$golden/export-alice.json" "$tmp/export.json" | head)"
@@ -302,7 +304,7 @@ if [ -n "$daemon" ]; then
                 --cache none 2>"$tmp/daemon.log" &
         daemon_pid=$!
         i=0
-        while [ ! -S "$tmp/svc.sock" ] && [ $i -lt 100 ]; do
+        while [ ! -S "$tmp/svc.sock" ] && [ $i -lt 600 ]; do
                 sleep 0.05
                 i=$((i + 1))
         done
