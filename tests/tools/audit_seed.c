@@ -16,7 +16,8 @@
  *
  * The same arguments give the same file content: times start at --start-us (default
  * 2026-11-02T08:00:00Z) and the HMAC key is derived from the seed (DB.hmac-key, 0600), so even the
- * chain hashes repeat. Sessions are N/100 (at least 12); the last two stay open. Not installed. */
+ * chain hashes repeat. Sessions are N/100 (at least 12), and every fourth has a second, concurrent
+ * session of the same user (the ambiguous tie rule); the last two stay open. Not installed. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -179,16 +180,16 @@ struct session {
         enum pw_audit_tie_rule rule; /* how its events tie to it */
 };
 
-static void link_account(struct seeder *s, const struct session *ss, const struct session *prev,
+static void link_account(struct seeder *s, const struct session *ss, const struct session *twin,
                          int64_t account, int64_t t) {
         struct pw_error err = {0};
         int r = pw_audit_link(s->a, ss->id, account, ss->rule, t, NULL, &err);
         if (r < 0)
                 die("link", r, &err);
         tick(s);
-        if (ss->rule == PW_AUDIT_TIE_AMBIGUOUS && prev) {
+        if (ss->rule == PW_AUDIT_TIE_AMBIGUOUS && twin) {
                 /* One link row per candidate session. */
-                r = pw_audit_link(s->a, prev->id, account, PW_AUDIT_TIE_AMBIGUOUS, t, NULL, &err);
+                r = pw_audit_link(s->a, twin->id, account, PW_AUDIT_TIE_AMBIGUOUS, t, NULL, &err);
                 if (r < 0)
                         die("link", r, &err);
                 tick(s);
@@ -204,7 +205,7 @@ static void append(struct seeder *s, struct pw_audit_event *ev) {
 }
 
 /* One event of session `ss` at time t; `i` numbers it. */
-static void event(struct seeder *s, const struct session *ss, const struct session *prev,
+static void event(struct seeder *s, const struct session *ss, const struct session *twin,
                   int64_t *linked, int64_t i, int64_t t) {
         const struct user *u = ss->u;
         struct pw_audit_event ev = {
@@ -229,7 +230,7 @@ static void event(struct seeder *s, const struct session *ss, const struct sessi
                 /* account_seen for this post: touches last_seen */
                 company_account(s, c, t);
                 if (linked[ci] != ss->id) {
-                        link_account(s, ss, prev, acct, t);
+                        link_account(s, ss, twin, acct, t);
                         linked[ci] = ss->id;
                 }
                 ev.account_id = acct;
@@ -451,8 +452,7 @@ int main(int argc, char **argv) {
         int64_t n_sessions = n_events / 100 > 12 ? n_events / 100 : 12;
         int64_t slot = SPAN_US / n_sessions; /* each session's share of the span */
         int64_t linked[N_COMPANIES + 1];
-        struct session prev = {0};
-        int64_t done = 0;
+        int64_t done = 0, n_logins = 0;
         for (int64_t j = 0; j < n_sessions; j++) {
                 const struct user *u = &users[j % N_USERS];
                 if (hostile && j == n_sessions - 3)
@@ -481,6 +481,25 @@ int main(int argc, char **argv) {
                 if ((r = pw_audit_session_open(s.a, &sess, &ss.id, NULL, &err)) < 0)
                         die("session", r, &err);
                 tick(&s);
+                n_logins++;
+                /* Ambiguous rule: the same user has a second session open (a console login
+                 * beside ssh, or ssh beside the desktop); the service cannot tell which one the
+                 * browser runs in, so it links both. */
+                struct session twin = {.u = u, .sessionid = 100000 + j};
+                if (ss.rule == PW_AUDIT_TIE_AMBIGUOUS) {
+                        struct pw_audit_session t2 = sess;
+                        bool ssh = u->rhost != NULL;
+                        t2.service = ssh ? "login" : "sshd";
+                        t2.tty = ssh ? "tty3" : "ssh";
+                        t2.rhost = ssh ? NULL : "192.0.2.10";
+                        t2.xdg_session_id = NULL;
+                        t2.audit_sessionid = twin.sessionid;
+                        t2.opened_us = t0 + 10 * 1000000;
+                        if ((r = pw_audit_session_open(s.a, &t2, &twin.id, NULL, &err)) < 0)
+                                die("session", r, &err);
+                        tick(&s);
+                        n_logins++;
+                }
                 for (size_t c = 0; c <= N_COMPANIES; c++)
                         linked[c] = 0;
                 /* This session's events, evenly inside its first 80 %. */
@@ -488,7 +507,7 @@ int main(int argc, char **argv) {
                 int64_t k = upto - done;
                 for (int64_t e = 0; done < upto; e++, done++) {
                         int64_t t = t0 + 30 * 1000000 + e * (slot * 8 / 10 / (k ? k : 1));
-                        event(&s, &ss, prev.id ? &prev : NULL, linked, done + 1, t);
+                        event(&s, &ss, twin.id ? &twin : NULL, linked, done + 1, t);
                 }
                 if (j < n_sessions - 2) {
                         int64_t t1 = t0 + slot * 9 / 10;
@@ -496,15 +515,21 @@ int main(int argc, char **argv) {
                                                         NULL, &err)) < 0)
                                 die("session close", r, &err);
                         tick(&s);
+                        if (twin.id) {
+                                r = pw_audit_session_close(s.a, twin.id, t1 - 10 * 1000000,
+                                                           PW_AUDIT_SRC_PAM, 0, 900, NULL, &err);
+                                if (r < 0)
+                                        die("session close", r, &err);
+                                tick(&s);
+                        }
                 }
-                prev = ss;
         }
         if ((r = pw_audit_commit(s.a, &err)) < 0)
                 die("commit", r, &err);
         struct pw_audit_head h;
         pw_audit_head(s.a, &h);
         pw_audit_free(s.a);
-        printf("%s: %lld sessions, %lld post events, chain head %lld %s\n", db,
-               (long long)n_sessions, (long long)n_events, (long long)h.seq, h.hex);
+        printf("%s: %lld sessions, %lld post events, chain head %lld %s\n", db, (long long)n_logins,
+               (long long)n_events, (long long)h.seq, h.hex);
         return 0;
 }
