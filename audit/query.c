@@ -186,6 +186,7 @@ int pw_audit_query_accounts(struct pw_audit *a, const struct pw_audit_account_fi
                                                               : -1);
         bind_opt_i64(st, ":session_id", f->session_id > 0 ? f->session_id : -1);
         bind_i64(st, ":limit", limit_of(f->limit));
+        bind_i64(st, ":counts", f->no_counts ? 0 : 1);
         int rc;
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 struct pw_audit_account_row row = {

@@ -152,8 +152,8 @@ static const char *const stmt_sql[ST__MAX] = {
         [ST_Q_ACCOUNTS] =
                 "SELECT a.id, a.site, a.company, a.stable_id, a.handle, a.display_name, "
                 "a.policy_name, a.handle_hmac, a.src, a.first_seen_us, a.last_seen_us, "
-                "(SELECT count(DISTINCT l.session_id) FROM session_accounts l "
-                "WHERE l.account_id = a.id) FROM accounts a WHERE "
+                "CASE WHEN :counts THEN (SELECT count(DISTINCT l.session_id) FROM "
+                "session_accounts l WHERE l.account_id = a.id) ELSE 0 END FROM accounts a WHERE "
                 "(:id IS NULL OR a.id = :id) AND (:site IS NULL OR a.site = :site) AND "
                 "(:company IS NULL OR a.company = :company) AND (:name IS NULL OR "
                 "ltrim(a.handle, '@') = ltrim(:name, '@') COLLATE NOCASE OR a.stable_id = :name "

@@ -68,6 +68,12 @@ echo "== events --since (24 h before the newest event), JSON to /dev/null"
 hf -n "ctl events --since 24h" "$ctl audit events --since $since_day --json --db $db" \
         -n "sqlite3 same query" "sqlite3 -readonly -json $db \"$(q_events "$day")\""
 echo
+echo "== events --since 24h --kind purge: the same index range walked, no row printed (query cost)"
+hf -n "ctl events --since 24h --kind purge" \
+        "$ctl audit events --since $since_day --kind purge --json --db $db" \
+        -n "sqlite3 same query" \
+        "sqlite3 -readonly -json $db \"$(q_events "$day" | sed "s/(NULL IS NULL OR e.kind = NULL)/e.kind = 'purge'/")\""
+echo
 echo "== verify: the whole chain, beside sqlite3 reading every event, finding and archive row"
 hyperfine -N --warmup 1 --min-runs 5 --export-markdown /dev/stdout \
         -n "ctl verify" "$ctl audit verify --db $db" \

@@ -398,15 +398,18 @@ static int ctx_open(struct ctx *c, const struct opts *o) {
         if (st)
                 return st;
         struct pw_error err = {0};
+        /* The map labels accounts in rows; it needs no session counts. */
+        struct pw_audit_account_filter all = {.no_counts = 1};
         c->accounts = json_object();
-        int r = c->accounts ? pw_audit_query_accounts(c->a, NULL, collect_account, c, &err)
+        int r = c->accounts ? pw_audit_query_accounts(c->a, &all, collect_account, c, &err)
                             : -ENOMEM;
         if (r < 0) {
                 print_store_error(r, &err);
                 return PW_CLI_EXIT_ERROR;
         }
         if (o->account || o->site) {
-                struct pw_audit_account_filter f = {.site = o->site, .name = o->account};
+                struct pw_audit_account_filter f = {
+                        .site = o->site, .name = o->account, .no_counts = 1};
                 r = pw_audit_query_accounts(c->a, &f, note_id, c, &err);
                 if (r == -E2BIG) {
                         fprintf(stderr,

@@ -388,6 +388,7 @@ struct pw_audit_account_filter {
         int which;          /* PW_AUDIT_ACCOUNTS_* */
         int64_t session_id; /* linked to this login session, 0: any */
         size_t limit;       /* at most this many rows, 0: no limit */
+        int no_counts;      /* 1: leave n_sessions 0 (skips counting each account's links) */
 };
 
 /* Calls `cb` for each account matching `f` (NULL: all): company accounts first, then by site and
