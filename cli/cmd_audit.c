@@ -1278,6 +1278,17 @@ static int export_link(const struct pw_audit_link_row *l, void *ud) {
         return j && json_array_append_new(x->links, j) == 0 ? 0 : -ENOMEM;
 }
 
+struct export_accounts {
+        json_t *arr; /* where the accounts go */
+        bool utc;    /* --utc */
+};
+
+static int export_account(const struct pw_audit_account_row *a, void *ud) {
+        struct export_accounts *ea = ud;
+        json_t *j = account_json(a, ea->utc);
+        return j && json_array_append_new(ea->arr, j) == 0 ? 0 : -ENOMEM;
+}
+
 static int cmd_export(int argc, char **argv) {
         struct opts o = {0};
         int st = parse_opts(argc, argv, O_FILTER | O_DB | O_FORMAT, &o);
@@ -1381,9 +1392,11 @@ static int cmd_export(int argc, char **argv) {
                 json_t *val;
                 json_t *ordered = json_array();
                 json_object_foreach(x.acct_ids, key, val) {
-                        json_t *acct = json_object_get(c.accounts, key);
-                        if (acct && ordered)
-                                json_array_append(ordered, acct);
+                        /* With its session count, which the account map leaves out. */
+                        struct pw_audit_account_filter af = {.account_id = atoll(key)};
+                        struct export_accounts ea = {.arr = ordered, .utc = o.utc};
+                        if (ordered && r >= 0)
+                                r = pw_audit_query_accounts(c.a, &af, export_account, &ea, &err);
                 }
                 json_decref(accounts);
                 accounts = ordered;
