@@ -667,8 +667,15 @@ static int user_sessions(struct ctx *c, const char *user, struct session_ids *id
 
 struct account_walk {
         struct ctx *c; /* the query */
-        json_t *seen;  /* account ids already emitted (for --user) */
+        json_t *only;  /* "id" -> true: list only these accounts (--user, --session), or NULL */
 };
+
+/* Phase one of --user/--session: which accounts their sessions are linked to. */
+static int note_linked(const struct pw_audit_account_row *a, void *ud) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long)a->id);
+        return json_object_set_new(ud, key, json_true());
+}
 
 static int on_account(const struct pw_audit_account_row *a, void *ud) {
         struct account_walk *w = ud;
@@ -677,12 +684,11 @@ static int on_account(const struct pw_audit_account_row *a, void *ud) {
                 return 0;
         if (o->until && a->first_seen_us >= o->until)
                 return 0;
-        if (w->seen) {
+        if (w->only) {
                 char key[24];
                 snprintf(key, sizeof key, "%lld", (long long)a->id);
-                if (json_object_get(w->seen, key))
+                if (!json_object_get(w->only, key))
                         return 0;
-                json_object_set_new(w->seen, key, json_true());
         }
         if (o->limit && pw_out_rows(w->c->out) >= o->limit)
                 return 1; /* enough */
@@ -712,18 +718,22 @@ static int cmd_accounts(int argc, char **argv) {
                 else
                         r = collect_session_id(
                                 &(struct pw_audit_session_row){.id = o.session, .uid = -1}, &ids);
-                w.seen = json_object();
+                w.only = json_object();
+                if (!w.only)
+                        r = -ENOMEM;
+                struct pw_audit_account_filter lf = {.no_counts = 1};
                 for (size_t i = 0; r >= 0 && i < ids.n; i++) {
                         if (o.session && ids.v[i] != o.session)
                                 continue;
-                        f.session_id = ids.v[i];
-                        r = pw_audit_query_accounts(c.a, &f, on_account, &w, &err);
+                        lf.session_id = ids.v[i];
+                        r = pw_audit_query_accounts(c.a, &lf, note_linked, w.only, &err);
                 }
-                json_decref(w.seen);
                 free(ids.v);
-        } else if (r == 0) {
-                r = pw_audit_query_accounts(c.a, &f, on_account, &w, &err);
         }
+        /* One listing in the usual order, restricted to `only` when it is set. */
+        if (r == 0)
+                r = pw_audit_query_accounts(c.a, &f, on_account, &w, &err);
+        json_decref(w.only);
         st = finish(&c, r > 0 ? 0 : r, &err);
         ctx_close(&c);
         return st;

@@ -89,6 +89,7 @@ golden accounts.csv $B accounts --csv
 golden accounts.json $B accounts --json
 golden accounts-user.txt $B accounts --user bob
 golden accounts-site-company.txt $B accounts --site x.com --since 2026-11-25
+golden accounts-session.csv $B accounts --session 9 --csv
 # events
 golden events-window.txt $B events --since 2026-11-10 --until 2026-11-12T12:00
 golden events-account.json $B events --account @AcmeCorp --json --until 2026-11-12
