@@ -1094,6 +1094,9 @@ static int cmd_verify(int argc, char **argv) {
                         printf("%s\n", s);
                 free(s);
                 json_decref(j);
+        } else if (ok && res.rows == 0) {
+                printf("chain verified: no events%s\n",
+                       checkpoint > 0 ? " after the purge checkpoint" : " yet");
         } else if (ok) {
                 printf("chain verified: %lld events (seq %lld..%lld), head %s\n",
                        (long long)res.rows, (long long)res.first_seq, (long long)res.head.seq,
