@@ -25,6 +25,7 @@ uptime
 acct=$(sqlite3 -readonly "$db" "SELECT id FROM accounts WHERE handle = '@AcmeCorp'")
 max=$(sqlite3 -readonly "$db" 'SELECT max(time_us) FROM events')
 day=$((max - 86400000000))
+hour=$((max - 3600000000))
 week=$((max - 7 * 86400000000))
 since_day=$(date -u -d "@$((day / 1000000))" +%Y-%m-%dT%H:%M:%SZ)
 since_week=$(date -u -d "@$((week / 1000000))" +%Y-%m-%dT%H:%M:%SZ)
@@ -67,6 +68,11 @@ echo
 echo "== events --since (24 h before the newest event), JSON to /dev/null"
 hf -n "ctl events --since 24h" "$ctl audit events --since $since_day --json --db $db" \
         -n "sqlite3 same query" "sqlite3 -readonly -json $db \"$(q_events "$day")\""
+echo
+echo "== events --since (1 h before the newest event), table and JSON"
+hf -n "ctl events --since 1h (table)" "$ctl audit events --since $(date -u -d "@$((hour / 1000000))" +%Y-%m-%dT%H:%M:%SZ) --db $db" \
+        -n "ctl events --since 1h --json" "$ctl audit events --since $(date -u -d "@$((hour / 1000000))" +%Y-%m-%dT%H:%M:%SZ) --json --db $db" \
+        -n "sqlite3 same query" "sqlite3 -readonly -json $db \"$(q_events "$hour")\""
 echo
 echo "== events --since 24h --kind purge: the same index range walked, no row printed (query cost)"
 hf -n "ctl events --since 24h --kind purge" \
