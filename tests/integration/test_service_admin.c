@@ -349,6 +349,47 @@ static void personal_findings_follow_the_policy(void **state) {
         verify_db(s->db);
 }
 
+/* ---- a syslog outage ------------------------------------------------------------------------- */
+
+/* A receiver that never reads (its socket queue fills after a few datagrams) and one that does
+ * not exist: every event is still acknowledged and stored, the chain verifies, and the lines
+ * that could not be sent are counted in the log at shutdown. */
+static void a_syslog_outage_never_costs_an_audit_write(void **state) {
+        (void)state;
+        for (int variant = 0; variant < 2; variant++) {
+                struct svc s;
+                svc_init(&s, NULL);
+                char path[100]; /* fits sun_path */
+                snprintf(path, sizeof path, "%.60s/stalled.sock", s.dir);
+                int fd = -1;
+                if (variant == 0) {
+                        fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                        struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                        memcpy(sa.sun_path, path, sizeof path);
+                        assert_int_equal(bind(fd, (struct sockaddr *)&sa, sizeof sa), 0);
+                }
+                const char *extra[] = {"--syslog-socket", path, NULL};
+                assert_int_equal(svc_start_ex(&s, 0, extra), 0);
+                for (int i = 0; i < 200; i++)
+                        post_company(&s, i, "text");
+                json_t *rep = svc_call(
+                        &s, json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "status"), NULL);
+                json_t *fl = json_object_get(rep, "fleet");
+                assert_true(json_is_object(fl));
+                /* Nothing could be delivered beyond the receiver's small socket queue. */
+                assert_true(json_integer_value(json_object_get(fl, "sent")) <= 20);
+                assert_int_equal(json_integer_value(json_object_get(rep, "committed")), 200);
+                json_decref(rep);
+                assert_true(WIFEXITED(svc_stop(&s)));
+                struct pw_audit_verify_result res = verify_db(s.db);
+                assert_int_equal(res.head.seq, 201); /* account_seen + 200 posts */
+                assert_true(harness_file_has(s.log, "dropped (queue full, receiver absent"));
+                if (fd >= 0)
+                        close(fd);
+                svc_cleanup(&s);
+        }
+}
+
 int main(void) {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
         const struct CMUnitTest tests[] = {
@@ -358,6 +399,7 @@ int main(void) {
                 T(purge_without_before_applies_the_policy_retention),
                 T(purge_and_redact_are_refused_for_a_normal_user),
                 T(personal_findings_follow_the_policy),
+                cmocka_unit_test(a_syslog_outage_never_costs_an_audit_write),
         };
         if (geteuid() != 0) {
                 fprintf(stderr, "skipped: needs root (drops to uid %d for the refusal test)\n",
