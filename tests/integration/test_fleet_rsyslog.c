@@ -304,6 +304,23 @@ static void every_event_arrives_once_complete_and_on_the_chain(void **state) {
         assert_string_equal(json_string_value(json_object_get(rep, "kind")), "override");
         int64_t override_seq = json_integer_value(json_object_get(rep, "seq"));
         json_decref(rep);
+        /* Oversized: 256 findings and a justification of 1900 control characters (6 bytes each
+         * once escaped) cannot fit a syslog line: findings are counted, the text is cut, the
+         * line stays valid JSON below rsyslog's 8 KiB. */
+        json_t *big = msg_post(903, true, NULL); /* company: its findings are stored */
+        json_t *fa = json_object_get(big, "findings");
+        for (int i = 1; i < 256; i++)
+                json_array_append_new(fa, json_pack("{s:s, s:s}", "rule",
+                                                    "a-rather-long-rule-identifier-for-size",
+                                                    "category", "confidential"));
+        char just[1901];
+        memset(just, 0x01, 1900);
+        just[1900] = 0;
+        json_object_set_new(big, "override_justification", json_string(just));
+        rep = svc_call(s, big, NULL);
+        assert_int_equal(reply_code(rep), 0);
+        int64_t big_seq = json_integer_value(json_object_get(rep, "seq"));
+        json_decref(rep);
         rep = svc_call(s, msg_post(901, true, SECRET_TEXT), NULL);
         int64_t archived_seq = json_integer_value(json_object_get(rep, "seq"));
         json_decref(rep);
@@ -425,6 +442,15 @@ static void every_event_arrives_once_complete_and_on_the_chain(void **state) {
                         else
                                 assert_null(json_object_get(acct, "handle"));
                 }
+                if (got.v[i].seq == big_seq) {
+                        assert_int_equal(json_integer_value(json_object_get(j, "findings_omitted")),
+                                         256);
+                        assert_true(json_is_true(json_object_get(j, "justification_cut")));
+                        assert_int_equal(
+                                strlen(json_string_value(json_object_get(j, "justification"))),
+                                512);
+                        big_seq = -1; /* seen */
+                }
                 if (got.v[i].seq == override_seq)
                         assert_string_equal(json_string_value(json_object_get(j, "justification")),
                                             HOSTILE_JUST);
@@ -432,6 +458,8 @@ static void every_event_arrives_once_complete_and_on_the_chain(void **state) {
                         assert_int_equal(json_integer_value(json_object_get(j, "target_seq")),
                                          archived_seq);
         }
+
+        assert_int_equal(big_seq, -1);
 
         /* rsyslog's own JSON parser (mmjsonparse, the "@cee:" cookie) read every line: the
          * fields a database template would store match the lines. */
