@@ -49,6 +49,8 @@ static void usage(FILE *f) {
                 "      --syslog-socket PATH  send the fleet log (RFC 5424) to this datagram\n"
                 "                            socket; 'none': off (default: /dev/log, or off\n"
                 "                            with --foreground)\n"
+                "      --syslog-format F     rfc5424 (default with --syslog-socket) or bsd\n"
+                "                            (syslog(3)'s format, the default for /dev/log)\n"
                 "      --keep-personal-findings  store findings of personal posts even if the\n"
                 "                            policy does not (legal basis!)\n"
                 "      --debug               log each connection\n"
@@ -156,6 +158,7 @@ int main(int argc, char **argv) {
                 OPT_HEAD_S,
                 OPT_KEEP,
                 OPT_SYSLOG,
+                OPT_SYSLOG_FORMAT,
                 OPT_DEBUG,
                 OPT_VERSION,
         };
@@ -175,6 +178,7 @@ int main(int argc, char **argv) {
                 {"head-every-s", required_argument, NULL, OPT_HEAD_S},
                 {"keep-personal-findings", no_argument, NULL, OPT_KEEP},
                 {"syslog-socket", required_argument, NULL, OPT_SYSLOG},
+                {"syslog-format", required_argument, NULL, OPT_SYSLOG_FORMAT},
                 {"debug", no_argument, NULL, OPT_DEBUG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -197,6 +201,7 @@ int main(int argc, char **argv) {
                 .admin_gid = (gid_t)-1,
         };
         const char *syslog_socket = NULL; /* NULL: the default for the mode */
+        const char *syslog_format = NULL; /* NULL: rfc5424 for a socket given, else bsd */
         int o;
         while ((o = getopt_long(argc, argv, "fs:d:p:c:t:h", opts, NULL)) != -1) {
                 switch (o) {
@@ -251,6 +256,16 @@ int main(int argc, char **argv) {
                                 return 2;
                         }
                         syslog_socket = optarg;
+                        break;
+                case OPT_SYSLOG_FORMAT:
+                        if (strcmp(optarg, "rfc5424") && strcmp(optarg, "bsd")) {
+                                fprintf(stderr,
+                                        "postwardend: --syslog-format: '%s' is not "
+                                        "rfc5424 or bsd\n",
+                                        optarg);
+                                return 2;
+                        }
+                        syslog_format = optarg;
                         break;
                 case OPT_DEBUG:
                         svc.cfg.debug = true;
@@ -309,15 +324,17 @@ int main(int argc, char **argv) {
         int r = 0;
         if (syslog_socket ? strcmp(syslog_socket, "none") != 0 : !svc.cfg.foreground) {
                 svc.cfg.syslog_socket = syslog_socket;
-                r = pw_svc_fleet_new(syslog_socket ? syslog_socket : "/dev/log",
-                                     syslog_socket != NULL, &svc.fleet);
+                bool rfc5424 =
+                        syslog_format ? !strcmp(syslog_format, "rfc5424") : syslog_socket != NULL;
+                r = pw_svc_fleet_new(syslog_socket ? syslog_socket : "/dev/log", rfc5424,
+                                     &svc.fleet);
                 if (r < 0) {
                         pw_svc_log(LOG_CRIT, "cannot start the fleet log: %s", strerror(-r));
                         return 1;
                 }
                 pw_svc_log(LOG_INFO, "fleet log: %s (%s)",
                            syslog_socket ? syslog_socket : "/dev/log",
-                           syslog_socket ? "RFC 5424" : "syslog(3) format");
+                           rfc5424 ? "RFC 5424" : "syslog(3) format");
         }
         svc.sessions = pw_svc_sessions_new();
         r = svc.sessions ? pw_svc_writer_new(NULL, svc.sessions, &svc.cfg, svc.fleet, &svc.writer)

@@ -507,6 +507,100 @@ static void every_event_arrives_once_complete_and_on_the_chain(void **state) {
         print_message("%zu events and %zu chain heads arrived through rsyslog\n", db.n, n_heads);
 }
 
+/* ---- the classic format, as on /dev/log ------------------------------------------------------ */
+
+/* postwardend's default destination is /dev/log in the format syslog(3) writes. Here the same
+ * format goes to an rsyslogd whose imuxsock input uses the special parser of the system socket
+ * (its default, as on /dev/log): the lines must be authpriv, from program postwardend, one JSON
+ * object each, every event once, on the chain. */
+static void classic_format_through_the_system_socket_parser(void **state) {
+        (void)state;
+        struct svc s;
+        svc_init(&s, NULL);
+        char conf[160], sockp[100], out[160], *text = NULL;
+        snprintf(conf, sizeof conf, "%s/classic.conf", s.dir);
+        snprintf(sockp, sizeof sockp, "%.60s/devlog.sock", s.dir);
+        snprintf(out, sizeof out, "%s/classic.log", s.dir);
+        assert_true(asprintf(&text,
+                             "global(workDirectory=\"%s\")\n"
+                             "module(load=\"imuxsock\" SysSock.Use=\"off\")\n"
+                             "input(type=\"imuxsock\" Socket=\"%s\" RateLimit.Interval=\"0\")\n"
+                             "template(name=\"pwcheck\" type=\"string\" string=\""
+                             "%%syslogfacility-text%% %%syslogseverity-text%% %%programname%% "
+                             "%%msg%%\\n\")\n"
+                             "action(type=\"omfile\" file=\"%s\" template=\"pwcheck\")\n",
+                             s.dir, sockp, out) > 0);
+        harness_write_file(conf, text);
+        free(text);
+        pid_t rs = spawn_rsyslogd(conf, s.dir, "classic");
+        assert_int_equal(wait_for_file(sockp, 10000), 0);
+        const char *extra[] = {"--syslog-socket", sockp, "--syslog-format", "bsd", NULL};
+        assert_int_equal(svc_start_ex(&s, 0, extra), 0);
+        for (int i = 0; i < 30; i++) {
+                json_t *rep = svc_call(&s, msg_post(i, i % 2, NULL), NULL);
+                assert_int_equal(reply_code(rep), 0);
+                json_decref(rep);
+        }
+        assert_true(WIFEXITED(svc_stop(&s)));
+        struct pw_audit *a = NULL;
+        struct pw_audit_options opt = {.path = s.db, .flags = PW_AUDIT_READONLY};
+        assert_int_equal(pw_audit_open(&opt, &a, NULL), 0);
+        struct pw_audit_head head;
+        assert_int_equal(pw_audit_head(a, &head), 0);
+        int64_t deadline = harness_ms() + 20000;
+        while (!harness_file_has(out, head.hex) && harness_ms() < deadline)
+                usleep(100000);
+        stop_pid(&rs);
+
+        size_t len;
+        char *buf = harness_read_file(out, &len);
+        assert_non_null(buf);
+        static int seen[256];
+        memset(seen, 0, sizeof seen);
+        struct pw_audit_head exp[256];
+        size_t n_exp = 0;
+        bool last_head = false;
+        for (char *p = buf, *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+                *nl = '\0';
+                char fac[16], sev[16], prog[32];
+                assert_int_equal(sscanf(p, "%15s %15s %31s", fac, sev, prog), 3);
+                assert_string_equal(fac, "authpriv");
+                assert_string_equal(prog, "postwardend");
+                char *cee = strstr(p, "@cee:");
+                assert_non_null(cee);
+                json_t *j = json_loads(cee + 5, JSON_REJECT_DUPLICATES, NULL);
+                assert_true(json_is_object(j));
+                int64_t seq = json_integer_value(json_object_get(j, "seq"));
+                const char *type = json_string_value(json_object_get(j, "type"));
+                const char *hash = json_string_value(json_object_get(j, "hash"));
+                assert_true(seq > 0 && seq < 256 && hex64(hash));
+                if (!strcmp(type, "event")) {
+                        assert_string_equal(sev, "info");
+                        seen[seq]++;
+                } else {
+                        assert_string_equal(type, "chain_head");
+                        assert_string_equal(sev, "notice");
+                        last_head |= seq == head.seq && !strcmp(hash, head.hex);
+                }
+                assert_true(n_exp < 256);
+                exp[n_exp].seq = seq;
+                for (int k = 0; k < 32; k++)
+                        sscanf(hash + 2 * k, "%2hhx", &exp[n_exp].hash[k]);
+                memcpy(exp[n_exp].hex, hash, 65);
+                n_exp++;
+                json_decref(j);
+        }
+        free(buf);
+        assert_true(last_head);
+        for (int64_t seq = 1; seq <= head.seq; seq++)
+                if (seen[seq] != 1)
+                        fail_msg("event %lld arrived %d times", (long long)seq, seen[seq]);
+        struct pw_audit_verify_result res = {0};
+        assert_int_equal(pw_audit_verify(a, exp, n_exp, &res, NULL), 0);
+        pw_audit_free(a);
+        svc_cleanup(&s);
+}
+
 int main(void) {
         if (!rsyslogd_bin()) {
                 fprintf(stderr, "skipped: rsyslogd is not installed (Debian package rsyslog)\n");
@@ -519,6 +613,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(every_event_arrives_once_complete_and_on_the_chain,
                                                 setup, teardown),
+                cmocka_unit_test(classic_format_through_the_system_socket_parser),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
