@@ -56,6 +56,8 @@ enum stmt {
         ST_VERIFY_EVENTS,
         ST_VERIFY_FINDINGS,
         ST_VERIFY_ARCHIVE,
+        ST_FEED_EVENTS,   /* feed.c: committed events after a seq, for the fleet log */
+        ST_FEED_FINDINGS, /* feed.c: rule and category of an event's findings */
         ST_Q_SESSIONS,
         ST_Q_SESSIONS_BY_ACCOUNT,
         ST_Q_EVENTS,

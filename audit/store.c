@@ -106,6 +106,19 @@ static const char *const stmt_sql[ST__MAX] = {
                                "WHERE event_seq > :after ORDER BY event_seq, ord",
         [ST_VERIFY_ARCHIVE] = "SELECT event_seq, body FROM archive WHERE event_seq > :after "
                               "ORDER BY event_seq",
+        /* The fleet feed (feed.c): each event with its session, account and link facts. */
+        [ST_FEED_EVENTS] =
+                "SELECT e.seq, e.kind, e.time_us, e.peer_uid, e.peer_pid, e.peer_sessionid, "
+                "e.peer_src, e.session_id, s.user, s.tty, s.rhost, s.host, s.src, e.account_id, "
+                "a.site, a.company, a.handle, a.handle_hmac, a.policy_name, a.src, e.link_id, "
+                "l.rule, e.site, e.claim_src, e.action, e.mode, e.company, e.authorised, "
+                "e.policy_id, e.justification, e.target_seq, e.note, e.verdict_src, e.hash, "
+                "s.uid FROM events e LEFT JOIN sessions s ON s.id = e.session_id "
+                "LEFT JOIN accounts a ON a.id = e.account_id "
+                "LEFT JOIN session_accounts l ON l.id = e.link_id "
+                "WHERE e.seq > :after ORDER BY e.seq LIMIT :limit",
+        [ST_FEED_FINDINGS] = "SELECT rule_id, category FROM findings WHERE event_seq = :seq "
+                             "ORDER BY ord",
 #define Q_SESSION_COLS                                                                             \
         "s.id, s.user, s.service, s.tty, s.rhost, s.xdg_session_id, s.host, s.uid, "               \
         "s.audit_sessionid, s.loginuid, s.opened_us, s.closed_us, s.src"

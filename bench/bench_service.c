@@ -9,9 +9,16 @@
  *      transaction per event, in-process, for --plain-events events.
  *   2. check through the service: a 2 KB post, client -> socket -> verdict, p50/p99, against
  *      pw_policy_check() in-process on the same policy and text.
+ *   3. The fleet log's cost (--fleet R, R rounds): audit throughput as in 1 with and without
+ *      --syslog-socket, alternating A B A B ... in the same run, each round on a fresh database.
+ *      The lines go to a real receiver: a reader thread here (--fleet-receiver reader, the
+ *      default: it counts datagrams) or a real rsyslogd started with its own config (imuxsock
+ *      on the socket, omfile to a file; --fleet-receiver rsyslogd). Reports events/s of each,
+ *      the ratio, and lines received / dropped.
  *
  * Usage: bench_service POSTWARDEND POLICY.json [--clients C] [--events E] [--plain-events N]
- *                      [--checks N] [--window W] [--dir DIR]
+ *                      [--checks N] [--window W] [--dir DIR] [--fleet R]
+ *                      [--fleet-receiver reader|rsyslogd]
  * --window W > 1 keeps W requests in flight per client (raw pipelined frames, ids matched).
  * e.g.   nice -n 19 build/bench/bench_service build/daemon/postwardend policy/default/policy.json
  * DIR (default /var/tmp) holds the databases: put it on the disk you want to measure. */
@@ -20,11 +27,13 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -59,15 +68,22 @@ static char dir[256] = "/var/tmp/pw-bench-XXXXXX";
 static char sock[300], db[300], plain_db[300];
 static pid_t svc_pid;
 
+static const char *syslog_sock; /* --syslog-socket for the next start, or NULL */
+
 static void start_service(const char *bin, const char *policy) {
         svc_pid = fork();
         if (svc_pid == 0) {
                 char log[320];
                 snprintf(log, sizeof log, "%s/service.log", dir);
-                int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+                int fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644);
                 dup2(fd, 2);
-                execl(bin, bin, "--foreground", "--socket", sock, "--db", db, "--policy", policy,
-                      "--cache", "none", "--threads", "2", (char *)NULL);
+                if (syslog_sock)
+                        execl(bin, bin, "--foreground", "--socket", sock, "--db", db, "--policy",
+                              policy, "--cache", "none", "--threads", "2", "--syslog-socket",
+                              syslog_sock, (char *)NULL);
+                else
+                        execl(bin, bin, "--foreground", "--socket", sock, "--db", db, "--policy",
+                              policy, "--cache", "none", "--threads", "2", (char *)NULL);
                 _exit(127);
         }
         for (int i = 0; i < 500; i++) {
@@ -362,6 +378,200 @@ static void bench_audit(const char *bin, const char *policy, int n_clients, int 
         free(plat);
 }
 
+/* ---- 3. the fleet log's cost ------------------------------------------------------------ */
+
+struct reader {
+        int fd;               /* the bound datagram socket */
+        volatile int stop;    /* set to end the thread */
+        int64_t lines, bytes; /* received */
+};
+
+static void *reader_main(void *arg) {
+        struct reader *r = arg;
+        char buf[65536];
+        while (!r->stop) {
+                ssize_t n = recv(r->fd, buf, sizeof buf, 0);
+                if (n > 0) {
+                        r->lines++;
+                        r->bytes += n;
+                }
+        }
+        return NULL;
+}
+
+/* Runs n_clients x n_events post attempts against a fresh service (database `tag`); returns
+ * events/s, and the service's CPU seconds and fleet counters. */
+static double fleet_round(const char *bin, const char *policy, int n_clients, int n_events,
+                          const char *tag, double *ret_cpu, int64_t *ret_sent,
+                          int64_t *ret_dropped) {
+        snprintf(db, sizeof db, "%s/%s.db", dir, tag);
+        start_service(bin, policy);
+        struct client *cl = calloc((size_t)n_clients, sizeof *cl);
+        pthread_t *th = calloc((size_t)n_clients, sizeof *th);
+        for (int i = 0; i < n_clients; i++) {
+                cl[i].events = n_events;
+                cl[i].lat = calloc((size_t)n_events, sizeof *cl[i].lat);
+                cl[i].seqs = calloc((size_t)n_events, sizeof *cl[i].seqs);
+        }
+        int64_t t0 = now_ns();
+        for (int i = 0; i < n_clients; i++)
+                pthread_create(&th[i], NULL, client_main, &cl[i]);
+        for (int i = 0; i < n_clients; i++)
+                pthread_join(th[i], NULL);
+        double secs = (double)(now_ns() - t0) / 1e9;
+        size_t total = 0, errors = 0;
+        for (int i = 0; i < n_clients; i++) {
+                total += (size_t)cl[i].acked;
+                errors += (size_t)cl[i].errors;
+                free(cl[i].lat);
+                free(cl[i].seqs);
+        }
+        *ret_sent = *ret_dropped = 0;
+        struct pw_client *sc = NULL;
+        if (pw_client_connect(sock, 1000, &sc) == 0) {
+                json_t *req = json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "status"),
+                       *rep = NULL;
+                if (pw_client_request(sc, req, 5000, &rep) == 0) {
+                        json_t *f = json_object_get(rep, "fleet");
+                        *ret_sent = json_integer_value(json_object_get(f, "sent"));
+                        *ret_dropped = json_integer_value(json_object_get(f, "dropped"));
+                }
+                json_decref(req);
+                json_decref(rep);
+                pw_client_free(sc);
+        }
+        kill(svc_pid, SIGTERM);
+        struct rusage ru = {0};
+        wait4(svc_pid, NULL, 0, &ru);
+        *ret_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+        if (errors)
+                fprintf(stderr, "bench_service: %zu errors in round %s\n", errors, tag);
+        free(cl);
+        free(th);
+        return (double)total / secs;
+}
+
+static int cmpd(const void *a, const void *b) {
+        double x = *(const double *)a, y = *(const double *)b;
+        return x < y ? -1 : x > y;
+}
+
+static void bench_fleet(const char *bin, const char *policy, int n_clients, int n_events,
+                        int rounds, const char *receiver) {
+        char lsock[320], out[320], conf[340], pidf[330];
+        snprintf(lsock, sizeof lsock, "%s/log.sock", dir);
+        snprintf(out, sizeof out, "%s/fleet.log", dir);
+        snprintf(conf, sizeof conf, "%s/rsyslog.conf", dir);
+        snprintf(pidf, sizeof pidf, "%s/rsyslogd.pid", dir);
+        struct reader rd = {.fd = -1};
+        pthread_t rt;
+        pid_t rs = 0;
+        bool use_rsyslogd = !strcmp(receiver, "rsyslogd");
+        if (use_rsyslogd) {
+                FILE *f = fopen(conf, "w");
+                if (!f) {
+                        perror(conf);
+                        exit(1);
+                }
+                fprintf(f,
+                        "global(workDirectory=\"%s\")\n"
+                        "module(load=\"imuxsock\" SysSock.Use=\"off\")\n"
+                        "input(type=\"imuxsock\" Socket=\"%s\" UseSpecialParser=\"off\" "
+                        "ParseHostname=\"on\" RateLimit.Interval=\"0\")\n"
+                        "action(type=\"omfile\" file=\"%s\" template=\"RSYSLOG_FileFormat\")\n",
+                        dir, lsock, out);
+                fclose(f);
+                rs = fork();
+                if (rs == 0) {
+                        execl("/usr/sbin/rsyslogd", "rsyslogd", "-n", "-f", conf, "-i", pidf,
+                              (char *)NULL);
+                        _exit(127);
+                }
+                for (int i = 0; i < 500 && access(lsock, F_OK) != 0; i++)
+                        usleep(10000);
+                if (access(lsock, F_OK) != 0) {
+                        fprintf(stderr, "bench_service: rsyslogd did not start\n");
+                        exit(1);
+                }
+        } else {
+                rd.fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                if (strlen(lsock) >= sizeof sa.sun_path) {
+                        fprintf(stderr, "bench_service: %s is too long for a socket\n", lsock);
+                        exit(1);
+                }
+                memcpy(sa.sun_path, lsock, strlen(lsock) + 1);
+                struct timeval tv = {0, 200000};
+                setsockopt(rd.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+                if (bind(rd.fd, (struct sockaddr *)&sa, sizeof sa) < 0) {
+                        perror(lsock);
+                        exit(1);
+                }
+                pthread_create(&rt, NULL, reader_main, &rd);
+        }
+        double *with = calloc((size_t)rounds, sizeof *with);
+        double *without = calloc((size_t)rounds, sizeof *without);
+        double cpu_with = 0, cpu_without = 0, cpu;
+        int64_t sent = 0, dropped = 0, s1, d1;
+        for (int r = 0; r < rounds; r++) {
+                char tag[32];
+                syslog_sock = NULL;
+                snprintf(tag, sizeof tag, "fleet-off-%d", r);
+                without[r] = fleet_round(bin, policy, n_clients, n_events, tag, &cpu, &s1, &d1);
+                cpu_without += cpu;
+                syslog_sock = lsock;
+                snprintf(tag, sizeof tag, "fleet-on-%d", r);
+                with[r] = fleet_round(bin, policy, n_clients, n_events, tag, &cpu, &s1, &d1);
+                cpu_with += cpu;
+                sent += s1;
+                dropped += d1;
+                syslog_sock = NULL;
+        }
+        usleep(500000); /* let the receiver catch up */
+        int64_t lines = 0;
+        if (use_rsyslogd) {
+                kill(rs, SIGTERM);
+                waitpid(rs, NULL, 0);
+                FILE *f = fopen(out, "r");
+                int ch, prev = '\n';
+                while (f && (ch = fgetc(f)) != EOF) {
+                        lines += ch == '\n';
+                        prev = ch;
+                }
+                (void)prev;
+                if (f)
+                        fclose(f);
+        } else {
+                rd.stop = 1;
+                pthread_join(rt, NULL);
+                close(rd.fd);
+                lines = rd.lines;
+        }
+        int64_t events = (int64_t)rounds * n_clients * n_events;
+        qsort(with, (size_t)rounds, sizeof *with, cmpd);
+        qsort(without, (size_t)rounds, sizeof *without, cmpd);
+        double mw = with[rounds / 2], mo = without[rounds / 2];
+        printf("fleet log cost: %d rounds x (%d clients x %d events), alternating without/with "
+               "--syslog-socket (receiver: %s)\n",
+               rounds, n_clients, n_events,
+               use_rsyslogd ? "rsyslogd imuxsock -> omfile" : "reader thread");
+        printf("  without: median %.0f events/s (rounds:", mo);
+        for (int r = 0; r < rounds; r++)
+                printf(" %.0f", without[r]);
+        printf("); service CPU %.1f us/event\n", cpu_without * 1e6 / (double)events);
+        printf("  with:    median %.0f events/s (rounds:", mw);
+        for (int r = 0; r < rounds; r++)
+                printf(" %.0f", with[r]);
+        printf("); service CPU %.1f us/event\n", cpu_with * 1e6 / (double)events);
+        printf("  ratio with/without: %.2f; lines sent by the service (at status time) %" PRId64
+               ", dropped %" PRId64 ", received by the receiver %" PRId64 " (events %" PRId64
+               " + chain heads)\n",
+               mw / mo, sent, dropped, lines, events);
+        free(with);
+        free(without);
+}
+
 /* ---- 2. check through the service ------------------------------------------------------- */
 
 /* Runs n check requests through the client library against a forked process that decodes
@@ -517,7 +727,8 @@ int main(int argc, char **argv) {
                         "[--events E] [--plain-events N] [--checks N] [--window W] [--dir DIR]\n");
                 return 2;
         }
-        int n_clients = 16, n_events = 10000, plain = 2000, checks = 5000;
+        int n_clients = 16, n_events = 10000, plain = 2000, checks = 5000, fleet = 0;
+        const char *receiver = "reader";
         const char *base = "/var/tmp";
         for (int i = 3; i + 1 < argc; i += 2) {
                 if (!strcmp(argv[i], "--clients"))
@@ -532,6 +743,10 @@ int main(int argc, char **argv) {
                         window = atoi(argv[i + 1]) > 0 ? atoi(argv[i + 1]) : 1;
                 else if (!strcmp(argv[i], "--dir"))
                         base = argv[i + 1];
+                else if (!strcmp(argv[i], "--fleet"))
+                        fleet = atoi(argv[i + 1]);
+                else if (!strcmp(argv[i], "--fleet-receiver"))
+                        receiver = argv[i + 1];
         }
         snprintf(dir, sizeof dir, "%s/pw-bench-XXXXXX", base);
         if (!mkdtemp(dir)) {
@@ -542,6 +757,11 @@ int main(int argc, char **argv) {
         snprintf(db, sizeof db, "%s/audit.db", dir);
         snprintf(plain_db, sizeof plain_db, "%s/plain.db", dir);
         signal(SIGPIPE, SIG_IGN);
+        if (fleet > 0) {
+                bench_fleet(argv[1], argv[2], n_clients, n_events, fleet, receiver);
+                printf("(databases and logs kept in %s)\n", dir);
+                return 0;
+        }
         if (n_events > 0)
                 bench_audit(argv[1], argv[2], n_clients, n_events, plain);
         if (checks > 0)

@@ -347,7 +347,7 @@ static json_t *audit_json(struct pw_svc *svc) {
  * protocol error code. */
 static int run_check(struct pw_svc_conn *c, const char *text, size_t len, const char *site,
                      const char *handle, const char *aid, struct pw_verdict **ret, char *pid,
-                     size_t pid_size, char *err, size_t err_size) {
+                     size_t pid_size, bool *ret_keep, char *err, size_t err_size) {
         struct pw_svc *svc = c->loop->svc;
         conn_resolve_user(c);
         struct pw_check_input in = {
@@ -368,6 +368,8 @@ static int run_check(struct pw_svc_conn *c, const char *text, size_t len, const 
         int r = pw_policy_check(svc->policy.p, &in, ret);
         if (r == 0 && pid)
                 snprintf(pid, pid_size, "%s", pw_policy_id(svc->policy.p));
+        if (r == 0 && ret_keep)
+                *ret_keep = pw_policy_keep_personal_findings(svc->policy.p);
         pthread_rwlock_unlock(&svc->policy.lock);
         if (r == -EINVAL) {
                 snprintf(err, err_size, "the text cannot be checked (too long?)");
@@ -444,8 +446,8 @@ static void do_check(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
         struct pw_verdict *v = NULL;
         char err[160];
         int code = run_check(c, m->u.check.text, m->u.check.text_len, m->u.check.site,
-                             m->u.check.account_handle, m->u.check.account_id, &v, NULL, 0, err,
-                             sizeof err);
+                             m->u.check.account_handle, m->u.check.account_id, &v, NULL, 0, NULL,
+                             err, sizeof err);
         wipe_member(req, "text"); /* nothing of a check is kept */
         if (code) {
                 send_err(c, m->id, code, err);
@@ -460,7 +462,7 @@ static void do_account(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m)
         struct pw_verdict *v = NULL;
         char err[160], pid[80];
         int code = run_check(c, NULL, 0, m->u.account.site, m->u.account.handle,
-                             m->u.account.stable_id, &v, pid, sizeof pid, err, sizeof err);
+                             m->u.account.stable_id, &v, pid, sizeof pid, NULL, err, sizeof err);
         if (code) {
                 send_err(c, m->id, code, err);
                 return;
@@ -503,9 +505,10 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
         const __typeof__(m->u.post) *p = &m->u.post;
         struct pw_verdict *v = NULL;
         char err[160], pid[80] = "";
+        bool keep = false; /* the policy keeps findings of personal posts */
         /* The service decides whose account it is; the client's verdict is recorded as claimed. */
-        int code = run_check(c, NULL, 0, p->site, p->handle, p->stable_id, &v, pid, sizeof pid, err,
-                             sizeof err);
+        int code = run_check(c, NULL, 0, p->site, p->handle, p->stable_id, &v, pid, sizeof pid,
+                             &keep, err, sizeof err);
         if (code && code != PW_SVC_E_NO_POLICY) {
                 wipe_member(req, "text");
                 send_err(c, m->id, code, err);
@@ -579,7 +582,9 @@ static void do_post(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
                 .archive_len = archive ? p->text_len : 0,
                 .findings = it->findings,
                 .n_findings = p->n_findings,
-                .flags = svc->cfg.keep_personal_findings ? PW_AUDIT_KEEP_PERSONAL_FINDINGS : 0,
+                /* The policy decides; the service flag can only widen it. */
+                .flags = keep || svc->cfg.keep_personal_findings ? PW_AUDIT_KEEP_PERSONAL_FINDINGS
+                                                                 : 0,
                 .verdict_src = PW_AUDIT_SRC_CLIENT, /* the extension's verdict, relayed */
         };
         it->reply_extra =
@@ -621,16 +626,53 @@ static void do_admin(struct pw_svc_conn *c, json_t *req, struct pw_svc_msg *m) {
                 submit(c, item_new(c, req, m, PW_SVC_ITEM_VERIFY));
                 return;
         }
+        if (m->type == PW_SVC_REDACT) {
+                pw_svc_log(LOG_NOTICE, "uid %u pid %d asks to redact event %lld",
+                           (unsigned)c->peer.uid, (int)c->peer.pid, (long long)m->u.redact.seq);
+                submit(c, item_new(c, req, m, PW_SVC_ITEM_REDACT));
+                return;
+        }
+        if (m->type == PW_SVC_PURGE) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                int64_t now_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+                int64_t before = m->u.purge.before;
+                if (!m->u.purge.has_before) {
+                        /* The policy's retention period (its default without a policy). */
+                        pthread_rwlock_rdlock(&svc->policy.lock);
+                        int days = pw_policy_retention_days(svc->policy.p);
+                        pthread_rwlock_unlock(&svc->policy.lock);
+                        before = now_us - (int64_t)days * 86400 * 1000000;
+                } else if (before > now_us) {
+                        send_err(
+                                c, m->id, PW_SVC_E_INVALID,
+                                "field \"before\" is in the future: a purge deletes only the past");
+                        return;
+                }
+                pw_svc_log(LOG_NOTICE, "uid %u pid %d asks to purge events before %lld%s",
+                           (unsigned)c->peer.uid, (int)c->peer.pid, (long long)before,
+                           m->u.purge.has_before ? "" : " (the policy's retention)");
+                struct pw_svc_item *it = item_new(c, req, m, PW_SVC_ITEM_PURGE);
+                if (it)
+                        it->before_us = before;
+                submit(c, it);
+                return;
+        }
         struct pw_svc_stats st;
         pw_svc_writer_stats(svc->writer, &st);
         send_ok(c, m->id, "status",
-                json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o}", "uptime_s",
+                json_pack("{s:I, s:i, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:o}", "uptime_s",
                           (json_int_t)(time(NULL) - svc->started_at), "connections",
                           atomic_load((_Atomic int *)&svc->n_conns), "sessions_open",
                           (json_int_t)pw_svc_sessions_count(svc->sessions), "queued",
                           (json_int_t)st.queued, "committed", (json_int_t)st.committed, "batches",
                           (json_int_t)st.batches, "failures", (json_int_t)st.failures, "audit",
-                          audit_json(svc), "policy", policy_json(svc)));
+                          audit_json(svc), "policy", policy_json(svc), "fleet",
+                          svc->fleet
+                                  ? json_pack("{s:I, s:I, s:I}", "sent", (json_int_t)st.fleet.sent,
+                                              "dropped", (json_int_t)st.fleet.dropped, "queued",
+                                              (json_int_t)st.fleet.queued)
+                                  : json_null()));
 }
 
 /* Handles one complete frame body. */
@@ -672,6 +714,8 @@ static void handle_frame(struct pw_svc_conn *c, unsigned char *body, size_t len)
                 break;
         case PW_SVC_STATUS:
         case PW_SVC_VERIFY:
+        case PW_SVC_PURGE:
+        case PW_SVC_REDACT:
                 do_admin(c, req, &m);
                 break;
         }
@@ -824,6 +868,8 @@ static void reply_item(struct pw_svc_item *it) {
                 [PW_SVC_ITEM_ACCOUNT] = "account",
                 [PW_SVC_ITEM_EVENT] = "post_attempt",
                 [PW_SVC_ITEM_VERIFY] = "verify",
+                [PW_SVC_ITEM_PURGE] = "purged",
+                [PW_SVC_ITEM_REDACT] = "redacted",
         };
         if (it->err_code) {
                 send_err(c, it->id, it->err_code, it->err_text);

@@ -44,9 +44,15 @@ static void usage(FILE *f) {
                 "      --max-connections N   default 1024\n"
                 "      --queue-max N         audit events waiting before 'busy' (default 65536)\n"
                 "      --batch-max N         events per transaction at most (default 1024)\n"
-                "      --head-every N        log the chain head every N events (default 1000)\n"
+                "      --head-every N        log the chain head every N events (default 100)\n"
                 "      --head-every-s N      ... or every N seconds (default 300)\n"
-                "      --keep-personal-findings  store findings of personal posts (legal basis!)\n"
+                "      --syslog-socket PATH  send the fleet log (RFC 5424) to this datagram\n"
+                "                            socket; 'none': off (default: /dev/log, or off\n"
+                "                            with --foreground)\n"
+                "      --syslog-format F     rfc5424 (default with --syslog-socket) or bsd\n"
+                "                            (syslog(3)'s format, the default for /dev/log)\n"
+                "      --keep-personal-findings  store findings of personal posts even if the\n"
+                "                            policy does not (legal basis!)\n"
                 "      --debug               log each connection\n"
                 "  -h, --help, --version\n",
                 PW_SOCKET_DEFAULT, DEFAULT_DB, DEFAULT_POLICY, DEFAULT_CACHE);
@@ -151,6 +157,8 @@ int main(int argc, char **argv) {
                 OPT_HEAD,
                 OPT_HEAD_S,
                 OPT_KEEP,
+                OPT_SYSLOG,
+                OPT_SYSLOG_FORMAT,
                 OPT_DEBUG,
                 OPT_VERSION,
         };
@@ -169,6 +177,8 @@ int main(int argc, char **argv) {
                 {"head-every", required_argument, NULL, OPT_HEAD},
                 {"head-every-s", required_argument, NULL, OPT_HEAD_S},
                 {"keep-personal-findings", no_argument, NULL, OPT_KEEP},
+                {"syslog-socket", required_argument, NULL, OPT_SYSLOG},
+                {"syslog-format", required_argument, NULL, OPT_SYSLOG_FORMAT},
                 {"debug", no_argument, NULL, OPT_DEBUG},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -186,10 +196,12 @@ int main(int argc, char **argv) {
                 .max_conns = 1024,
                 .queue_max = 65536,
                 .batch_max = 1024,
-                .head_every_events = 1000,
+                .head_every_events = 100,
                 .head_every_s = 300,
                 .admin_gid = (gid_t)-1,
         };
+        const char *syslog_socket = NULL; /* NULL: the default for the mode */
+        const char *syslog_format = NULL; /* NULL: rfc5424 for a socket given, else bsd */
         int o;
         while ((o = getopt_long(argc, argv, "fs:d:p:c:t:h", opts, NULL)) != -1) {
                 switch (o) {
@@ -234,6 +246,26 @@ int main(int argc, char **argv) {
                         break;
                 case OPT_KEEP:
                         svc.cfg.keep_personal_findings = true;
+                        break;
+                case OPT_SYSLOG:
+                        if (strlen(optarg) >= sizeof((struct sockaddr_un *)0)->sun_path) {
+                                fprintf(stderr,
+                                        "postwardend: --syslog-socket: '%s' is too long "
+                                        "for a socket path\n",
+                                        optarg);
+                                return 2;
+                        }
+                        syslog_socket = optarg;
+                        break;
+                case OPT_SYSLOG_FORMAT:
+                        if (strcmp(optarg, "rfc5424") && strcmp(optarg, "bsd")) {
+                                fprintf(stderr,
+                                        "postwardend: --syslog-format: '%s' is not "
+                                        "rfc5424 or bsd\n",
+                                        optarg);
+                                return 2;
+                        }
+                        syslog_format = optarg;
                         break;
                 case OPT_DEBUG:
                         svc.cfg.debug = true;
@@ -287,9 +319,26 @@ int main(int argc, char **argv) {
         sigaddset(&mask, SIGTERM);
         sigaddset(&mask, SIGINT);
         pthread_sigmask(SIG_BLOCK, &mask, NULL);
+        /* The fleet log: /dev/log in syslog(3)'s format by default; RFC 5424 to a socket given;
+         * in --foreground mode only when a socket is given (tests, debugging). */
+        int r = 0;
+        if (syslog_socket ? strcmp(syslog_socket, "none") != 0 : !svc.cfg.foreground) {
+                svc.cfg.syslog_socket = syslog_socket;
+                bool rfc5424 =
+                        syslog_format ? !strcmp(syslog_format, "rfc5424") : syslog_socket != NULL;
+                r = pw_svc_fleet_new(syslog_socket ? syslog_socket : "/dev/log", rfc5424,
+                                     &svc.fleet);
+                if (r < 0) {
+                        pw_svc_log(LOG_CRIT, "cannot start the fleet log: %s", strerror(-r));
+                        return 1;
+                }
+                pw_svc_log(LOG_INFO, "fleet log: %s (%s)",
+                           syslog_socket ? syslog_socket : "/dev/log",
+                           rfc5424 ? "RFC 5424" : "syslog(3) format");
+        }
         svc.sessions = pw_svc_sessions_new();
-        int r = svc.sessions ? pw_svc_writer_new(NULL, svc.sessions, &svc.cfg, &svc.writer)
-                             : -ENOMEM;
+        r = svc.sessions ? pw_svc_writer_new(NULL, svc.sessions, &svc.cfg, svc.fleet, &svc.writer)
+                         : -ENOMEM;
         if (r < 0) {
                 pw_svc_log(LOG_CRIT, "cannot start the writer: %s", strerror(-r));
                 return 1;
@@ -301,6 +350,7 @@ int main(int argc, char **argv) {
         if (r < 0)
                 pw_svc_log(LOG_CRIT, "stopped: %s", strerror(-r));
         close(svc.listen_fd);
+        svc.fleet = pw_svc_fleet_free(svc.fleet); /* after the writer: its last head is sent */
         pw_svc_sessions_free(svc.sessions);
         pw_policy_free(svc.policy.p);
         pthread_rwlock_destroy(&svc.policy.lock);

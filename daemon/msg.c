@@ -11,7 +11,7 @@ static const char *const err_names[] = {
         [PW_SVC_E_INVALID] = "invalid",     [PW_SVC_E_FORBIDDEN] = "forbidden",
         [PW_SVC_E_NO_POLICY] = "no_policy", [PW_SVC_E_STORAGE] = "storage",
         [PW_SVC_E_BUSY] = "busy",           [PW_SVC_E_INTERNAL] = "internal",
-        [PW_SVC_E_NOT_FOUND] = "not_found",
+        [PW_SVC_E_NOT_FOUND] = "not_found", [PW_SVC_E_CONFLICT] = "conflict",
 };
 
 const char *pw_svc_err_name(enum pw_svc_err code) {
@@ -32,6 +32,8 @@ static const struct {
         {"session_close", PW_SVC_SESSION_CLOSE},
         {"status", PW_SVC_STATUS},
         {"verify", PW_SVC_VERIFY},
+        {"purge", PW_SVC_PURGE},
+        {"redact", PW_SVC_REDACT},
 };
 
 /* Records a jansson unpack failure in err; returns -PW_SVC_E_INVALID. */
@@ -285,6 +287,36 @@ static int parse_body(json_t *root, struct pw_svc_msg *m, struct pw_error *err) 
                         return unpack_failed(err, m->type == PW_SVC_STATUS ? "status" : "verify",
                                              &je);
                 return 0;
+        case PW_SVC_PURGE: {
+                json_t *before = NULL;
+                if (json_unpack_ex(root, &je, 0, "{s:I, s:o, s:s, s?o !}", "v", &v, "id", &id,
+                                   "type", &type, "before", &before) < 0)
+                        return unpack_failed(err, "purge", &je);
+                m->u.purge.has_before = before && !json_is_null(before);
+                if (m->u.purge.has_before) {
+                        if (!json_is_integer(before) || json_integer_value(before) <= 0) {
+                                pw_error_set(err, NULL, 0, 0, NULL,
+                                             "field \"before\" must be a positive integer (UTC "
+                                             "microseconds since the epoch) or null");
+                                return -PW_SVC_E_INVALID;
+                        }
+                        m->u.purge.before = json_integer_value(before);
+                }
+                return 0;
+        }
+        case PW_SVC_REDACT: {
+                json_int_t seq = 0;
+                if (json_unpack_ex(root, &je, 0, "{s:I, s:o, s:s, s:I, s:s !}", "v", &v, "id", &id,
+                                   "type", &type, "seq", &seq, "reason", &m->u.redact.reason) < 0)
+                        return unpack_failed(err, "redact", &je);
+                if (seq <= 0) {
+                        pw_error_set(err, NULL, 0, 0, NULL,
+                                     "field \"seq\" must be a positive event number");
+                        return -PW_SVC_E_INVALID;
+                }
+                m->u.redact.seq = seq;
+                return req_len(m->u.redact.reason, "reason", PW_SVC_MAX_REASON, err);
+        }
         }
         return -PW_SVC_E_UNKNOWN_TYPE;
 }

@@ -30,6 +30,7 @@ enum pw_svc_err {
         PW_SVC_E_BUSY = 9,         /* too many events queued; retry later */
         PW_SVC_E_INTERNAL = 10,    /* a bug or out of memory */
         PW_SVC_E_NOT_FOUND = 11,   /* e.g. session_close for a session that is not open */
+        PW_SVC_E_CONFLICT = 12,    /* the audit's state forbids it, e.g. redact twice */
 };
 
 /* The name of an error code, e.g. "invalid"; "internal" for unknown codes. */
@@ -44,12 +45,15 @@ enum pw_svc_type {
         PW_SVC_SESSION_CLOSE,
         PW_SVC_STATUS,
         PW_SVC_VERIFY,
+        PW_SVC_PURGE,
+        PW_SVC_REDACT,
 };
 
 /* Limits on claimed fields, in bytes (text is bounded by the frame). */
 #define PW_SVC_MAX_SHORT    256  /* site, handle, ids, user, service, tty, rhost, rule, ... */
 #define PW_SVC_MAX_EXCERPT  128  /* a masked excerpt (PW_AUDIT_EXCERPT_MAX) */
 #define PW_SVC_MAX_JUSTIFY  4096 /* an override justification */
+#define PW_SVC_MAX_REASON   2000 /* a redaction reason (PW_AUDIT_NOTE_MAX) */
 #define PW_SVC_MAX_FINDINGS 256  /* findings per post_attempt */
 #define PW_FRAME_TEXT_MAX   PW_FRAME_MAX /* text is bounded by the frame */
 
@@ -116,6 +120,14 @@ struct pw_svc_msg {
                         const char *xdg_session_id; /* or NULL */
                         json_int_t time;            /* 0 when absent */
                 } session_close;
+                struct {
+                        bool has_before; /* "before" was given */
+                        int64_t before;  /* UTC microseconds, > 0 */
+                } purge;
+                struct {
+                        int64_t seq;        /* the event to redact, > 0 */
+                        const char *reason; /* why (e.g. the erasure request's reference) */
+                } redact;
         } u;
 };
 

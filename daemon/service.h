@@ -42,9 +42,43 @@ struct pw_svc_config {
         int batch_max;               /* events per transaction at most */
         int head_every_events;       /* log the chain head every N committed events ... */
         int head_every_s;            /* ... or every N seconds when events were written */
-        bool keep_personal_findings; /* store findings of personal posts (needs a legal basis) */
+        bool keep_personal_findings; /* --keep-personal-findings: keep them even when the policy
+                                      * does not (widens the policy's setting, never narrows) */
         gid_t admin_gid;             /* the postwarden-admin group, or (gid_t)-1 */
+        const char *syslog_socket;   /* the fleet log's socket (RFC 5424), NULL: the default */
 };
+
+/* ---- the fleet log (fleet.c) ------------------------------------------------------------------
+ */
+
+/* Committed events and chain heads as "@cee: {json}" syslog lines, sent by a thread of its own
+ * from a bounded queue: emitting never blocks; what cannot be sent is dropped and counted. */
+struct pw_svc_fleet;
+
+struct pw_svc_fleet_stats {
+        int64_t sent;    /* lines the socket took */
+        int64_t dropped; /* lines lost: queue full, unencodable, or unsent at shutdown */
+        size_t queued;   /* lines waiting */
+};
+
+/* Starts the sender for the datagram socket `socket_path` (e.g. /dev/log); `rfc5424` selects
+ * RFC 5424 with structured data, else the classic format syslog(3) writes. The socket need not
+ * exist yet (it is connected, and reconnected, on demand). */
+int pw_svc_fleet_new(const char *socket_path, bool rfc5424, struct pw_svc_fleet **ret);
+/* Sends what waits (for at most 2 s), stops the thread, logs the drop count; accepts NULL. */
+struct pw_svc_fleet *pw_svc_fleet_free(struct pw_svc_fleet *f);
+/* Queues `obj` (borrowed) as one line with `severity` (LOG_INFO, ...) at facility authpriv;
+ * `msgid` and `seq` go into the RFC 5424 header. f may be NULL (no fleet log). */
+void pw_svc_fleet_emit(struct pw_svc_fleet *f, int severity, const char *msgid, int64_t seq,
+                       json_t *obj);
+void pw_svc_fleet_stats(struct pw_svc_fleet *f, struct pw_svc_fleet_stats *ret);
+/* This host's name as the lines carry it. */
+const char *pw_svc_fleet_host(const struct pw_svc_fleet *f);
+/* The JSON of an event line and of a chain-head line (docs/fleet.md); NULL on no memory. */
+json_t *pw_svc_fleet_event_json(const struct pw_audit_feed_row *r, const char *host);
+json_t *pw_svc_fleet_head_json(const struct pw_audit_head *h, int64_t time_us, const char *host);
+/* `us` (UTC microseconds) as RFC 3339, e.g. "2026-12-04T10:40:16.123456Z". */
+int pw_svc_fleet_time(int64_t us, char *buf, size_t size);
 
 /* ---- sessions (tie.c) -------------------------------------------------------------------------
  */
@@ -99,6 +133,8 @@ enum pw_svc_item_kind {
         PW_SVC_ITEM_ACCOUNT, /* a company account seen: account row + links */
         PW_SVC_ITEM_EVENT,   /* a post attempt, override or authorisation block */
         PW_SVC_ITEM_VERIFY,  /* admin: verify the chain */
+        PW_SVC_ITEM_PURGE,   /* admin: delete events before a cutoff */
+        PW_SVC_ITEM_REDACT,  /* admin: replace an event's archive with a tombstone */
 };
 
 /* One request for the writer. The loop thread fills it, the writer fills `reply` (or `err_code`
@@ -125,12 +161,15 @@ struct pw_svc_item {
         int64_t seq;           /* the event's sequence number (committed) */
         int64_t row_id;        /* session or account id */
         int64_t saved_session; /* the session id to mirror after commit */
+        int64_t before_us;     /* PURGE: the cutoff (given, or now - the policy's retention) */
 };
 
 struct pw_svc_writer;
 
+/* `fleet` (may be NULL) receives every committed event and the chain heads. */
 int pw_svc_writer_new(struct pw_audit *store, struct pw_svc_sessions *sessions,
-                      const struct pw_svc_config *cfg, struct pw_svc_writer **ret);
+                      const struct pw_svc_config *cfg, struct pw_svc_fleet *fleet,
+                      struct pw_svc_writer **ret);
 /* Stops the thread after the queue is drained; frees. Accepts NULL; returns NULL. */
 struct pw_svc_writer *pw_svc_writer_free(struct pw_svc_writer *w);
 /* Queues `it` (ownership passes to the writer until it comes back through the loop). Returns 0
@@ -138,12 +177,13 @@ struct pw_svc_writer *pw_svc_writer_free(struct pw_svc_writer *w);
 int pw_svc_writer_submit(struct pw_svc_writer *w, struct pw_svc_item *it);
 
 struct pw_svc_stats {
-        size_t queued;             /* items waiting */
-        int64_t committed;         /* events committed since start */
-        int64_t batches;           /* transactions committed since start */
-        int64_t failures;          /* items refused by the store since start */
-        struct pw_audit_head head; /* the committed chain head */
-        char last_error[200];      /* the store's last error, "" none */
+        size_t queued;                   /* items waiting */
+        int64_t committed;               /* events committed since start */
+        int64_t batches;                 /* transactions committed since start */
+        int64_t failures;                /* items refused by the store since start */
+        struct pw_audit_head head;       /* the committed chain head */
+        char last_error[200];            /* the store's last error, "" none */
+        struct pw_svc_fleet_stats fleet; /* the fleet log's counters */
 };
 void pw_svc_writer_stats(struct pw_svc_writer *w, struct pw_svc_stats *ret);
 
@@ -172,6 +212,7 @@ struct pw_svc {
         struct pw_svc_policy policy;      /* the policy */
         struct pw_svc_sessions *sessions; /* open sessions */
         struct pw_svc_writer *writer;     /* the single audit writer */
+        struct pw_svc_fleet *fleet;       /* the fleet log, or NULL */
         struct pw_audit *store;           /* owned by the writer thread once it runs */
         int64_t started_at;               /* seconds since the epoch */
         int n_conns;                      /* open connections (atomic) */

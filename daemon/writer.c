@@ -34,6 +34,9 @@ struct pw_svc_writer {
         int64_t since_head;               /* events committed since the head was last logged */
         int64_t head_logged_at;           /* CLOCK_MONOTONIC seconds */
         char host[256];                   /* this host's name, for sessions */
+        struct pw_svc_fleet *fleet;       /* the fleet log, or NULL */
+        int64_t fed_seq;                  /* the last event sent to the fleet log */
+        bool fed_init;                    /* fed_seq was set from the first open store */
 };
 
 static int64_t mono_s(void) {
@@ -50,6 +53,23 @@ static int err_code_of(int r) {
         case -ENOENT:
         case -EALREADY:
                 return PW_SVC_E_NOT_FOUND;
+        case -ENOMEM:
+                return PW_SVC_E_INTERNAL;
+        default:
+                return PW_SVC_E_STORAGE;
+        }
+}
+
+/* Maps a store error of an admin purge or redact to a protocol error code. */
+static int admin_err_code_of(int r) {
+        switch (r) {
+        case -ENOENT:
+                return PW_SVC_E_NOT_FOUND;
+        case -EALREADY:
+        case -ENODATA:
+                return PW_SVC_E_CONFLICT;
+        case -EINVAL:
+                return PW_SVC_E_INVALID;
         case -ENOMEM:
                 return PW_SVC_E_INTERNAL;
         default:
@@ -89,7 +109,14 @@ static void ensure_store(struct pw_svc_writer *w) {
                 return;
         }
         w->store = a;
-        pw_svc_sessions_clear(w->sessions); /* the store is the truth: mirror it afresh */
+        pw_svc_sessions_clear(w->sessions);
+        struct pw_audit_head h0;
+        /* The fleet log starts at the head this process found: what came before was sent by the
+         * process that wrote it (or is in the database, which is the truth). */
+        if (pw_audit_head(a, &h0) == 0 && (!w->fed_init || h0.seq < w->fed_seq)) {
+                w->fed_seq = h0.seq;
+                w->fed_init = true;
+        } /* the store is the truth: mirror it afresh */
         if (pw_audit_query_sessions(a, NULL, load_open, w, &err) < 0)
                 pw_svc_log(LOG_WARNING, "cannot load open sessions: %s", err.text);
         struct pw_audit_head h;
@@ -166,6 +193,8 @@ static int apply(struct pw_svc_writer *w, struct pw_svc_item *it) {
                 break;
         }
         case PW_SVC_ITEM_VERIFY:
+        case PW_SVC_ITEM_PURGE:
+        case PW_SVC_ITEM_REDACT:
                 break;
         }
         if (r < 0) {
@@ -194,8 +223,78 @@ static void verify(struct pw_svc_writer *w, struct pw_svc_item *it) {
                 it->err_code = PW_SVC_E_INTERNAL;
 }
 
+/* Runs an admin purge (outside any transaction; it is one of its own). */
+static void purge(struct pw_svc_writer *w, struct pw_svc_item *it) {
+        struct pw_audit_purge_result res = {0};
+        struct pw_error err = {0};
+        int r = pw_audit_purge(w->store, it->before_us, &res, &err);
+        if (r < 0) {
+                it->err_code = admin_err_code_of(r);
+                snprintf(it->err_text, sizeof it->err_text, "%s",
+                         err.text[0] ? err.text : strerror(-r));
+                pw_svc_log(LOG_ERR, "purge before %" PRId64 " (uid %u) failed: %s", it->before_us,
+                           (unsigned)it->peer.uid, it->err_text);
+                return;
+        }
+        pw_svc_log(LOG_NOTICE,
+                   "purge before %" PRId64 " by uid %u: %" PRId64 " events, %" PRId64
+                   " sessions, %" PRId64 " accounts removed; checkpoint at seq %" PRId64,
+                   it->before_us, (unsigned)it->peer.uid, res.events_removed, res.sessions_removed,
+                   res.accounts_removed, res.checkpoint_seq);
+        it->reply_extra = json_pack(
+                "{s:I, s:I, s:I, s:I, s:I}", "checkpoint_seq", (json_int_t)res.checkpoint_seq,
+                "events_removed", (json_int_t)res.events_removed, "sessions_removed",
+                (json_int_t)res.sessions_removed, "accounts_removed",
+                (json_int_t)res.accounts_removed, "before", (json_int_t)it->before_us);
+        if (!it->reply_extra)
+                it->err_code = PW_SVC_E_INTERNAL;
+}
+
+/* Runs an admin redaction (outside any transaction). */
+static void redact(struct pw_svc_writer *w, struct pw_svc_item *it) {
+        struct pw_error err = {0};
+        int64_t rseq = 0;
+        int r = pw_audit_redact(w->store, it->msg.u.redact.seq, it->msg.u.redact.reason, &rseq,
+                                &err);
+        if (r < 0) {
+                it->err_code = admin_err_code_of(r);
+                snprintf(it->err_text, sizeof it->err_text, "%s",
+                         err.text[0] ? err.text : strerror(-r));
+                return;
+        }
+        pw_svc_log(LOG_NOTICE, "event %" PRId64 " redacted by uid %u (redaction event %" PRId64 ")",
+                   it->msg.u.redact.seq, (unsigned)it->peer.uid, rseq);
+        it->reply_extra = json_pack("{s:I, s:I}", "seq", (json_int_t)it->msg.u.redact.seq,
+                                    "redaction_seq", (json_int_t)rseq);
+        if (!it->reply_extra)
+                it->err_code = PW_SVC_E_INTERNAL;
+}
+
 static bool is_event(const struct pw_svc_item *it) {
-        return it->kind != PW_SVC_ITEM_VERIFY;
+        return it->kind != PW_SVC_ITEM_VERIFY && it->kind != PW_SVC_ITEM_PURGE &&
+               it->kind != PW_SVC_ITEM_REDACT;
+}
+
+/* ---- the fleet log -------------------------------------------------------------------------- */
+
+static int feed_one(const struct pw_audit_feed_row *row, void *userdata) {
+        struct pw_svc_writer *w = userdata;
+        json_t *o = pw_svc_fleet_event_json(row, pw_svc_fleet_host(w->fleet));
+        pw_svc_fleet_emit(w->fleet, LOG_INFO, "event", row->seq, o);
+        json_decref(o);
+        w->fed_seq = row->seq;
+        return 0;
+}
+
+/* Sends every committed event not yet sent to the fleet log. Called only outside a
+ * transaction, after commits: a line never shows a hash that is not on the committed chain. */
+static void feed(struct pw_svc_writer *w) {
+        if (!w->fleet || !w->store)
+                return;
+        struct pw_error err = {0};
+        int r = pw_audit_feed(w->store, w->fed_seq, 0, feed_one, w, &err);
+        if (r < 0)
+                pw_svc_log(LOG_WARNING, "fleet log: cannot read committed events: %s", err.text);
 }
 
 /* Writes the batch `v[0..n)`: one transaction, or one each after a failure. */
@@ -301,6 +400,15 @@ static void maybe_log_head(struct pw_svc_writer *w, bool force) {
         if (pw_audit_head(w->store, &h) < 0)
                 return;
         pw_svc_log(LOG_NOTICE, "audit chain head seq=%" PRId64 " hash=%s", h.seq, h.hex);
+        if (w->fleet) {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                json_t *o =
+                        pw_svc_fleet_head_json(&h, (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000,
+                                               pw_svc_fleet_host(w->fleet));
+                pw_svc_fleet_emit(w->fleet, LOG_NOTICE, "chain_head", h.seq, o);
+                json_decref(o);
+        }
         if (pw_audit_record_head(w->store, &err) < 0)
                 pw_svc_log(LOG_WARNING, "cannot record the chain head: %s", err.text);
         w->since_head = 0;
@@ -352,16 +460,26 @@ static void *writer_main(void *arg) {
                         }
                 } else {
                         write_batch(w, v, n);
-                        for (size_t i = 0; i < n; i++)
-                                if (v[i]->kind == PW_SVC_ITEM_VERIFY) {
-                                        if (w->store) {
-                                                verify(w, v[i]);
-                                        } else {
-                                                v[i]->err_code = PW_SVC_E_STORAGE;
-                                                snprintf(v[i]->err_text, sizeof v[i]->err_text,
-                                                         "the audit store is being reopened");
-                                        }
+                        feed(w);
+                        for (size_t i = 0; i < n; i++) {
+                                if (is_event(v[i]))
+                                        continue;
+                                if (!w->store) {
+                                        v[i]->err_code = PW_SVC_E_STORAGE;
+                                        snprintf(v[i]->err_text, sizeof v[i]->err_text,
+                                                 "the audit store is being reopened");
+                                } else if (v[i]->kind == PW_SVC_ITEM_VERIFY) {
+                                        verify(w, v[i]);
+                                } else if (v[i]->kind == PW_SVC_ITEM_PURGE) {
+                                        purge(w, v[i]);
+                                        w->since_head++;
+                                        feed(w);
+                                } else {
+                                        redact(w, v[i]);
+                                        w->since_head++;
+                                        feed(w);
                                 }
+                        }
                         maybe_log_head(w, false);
                 }
                 for (size_t i = 0; i < n; i++)
@@ -373,7 +491,8 @@ static void *writer_main(void *arg) {
 }
 
 int pw_svc_writer_new(struct pw_audit *store, struct pw_svc_sessions *sessions,
-                      const struct pw_svc_config *cfg, struct pw_svc_writer **ret) {
+                      const struct pw_svc_config *cfg, struct pw_svc_fleet *fleet,
+                      struct pw_svc_writer **ret) {
         struct pw_svc_writer *w = calloc(1, sizeof *w);
         if (!w)
                 return -ENOMEM;
@@ -382,6 +501,7 @@ int pw_svc_writer_new(struct pw_audit *store, struct pw_svc_sessions *sessions,
         w->store = store;
         w->sessions = sessions;
         w->cfg = cfg;
+        w->fleet = fleet;
         w->head_logged_at = mono_s();
         if (gethostname(w->host, sizeof w->host) < 0)
                 snprintf(w->host, sizeof w->host, "localhost");
@@ -436,4 +556,5 @@ void pw_svc_writer_stats(struct pw_svc_writer *w, struct pw_svc_stats *ret) {
         pthread_mutex_lock(&w->lock);
         *ret = w->stats;
         pthread_mutex_unlock(&w->lock);
+        pw_svc_fleet_stats(w->fleet, &ret->fleet);
 }

@@ -878,7 +878,48 @@ static const struct field top_fields[] = {
         {"company", T_OBJECT, false}, {"term_lists", T_OBJECT, false},
         {"accounts", T_ARRAY, false}, {"account_rule", T_OBJECT, false},
         {"rules", T_ARRAY, true},     {"exceptions", T_ARRAY, false},
+        {"audit", T_OBJECT, false},
 };
+
+/* ---- the audit section ---------------------------------------------------------------------- */
+
+static const struct field audit_fields[] = {
+        {"retention_days", T_INT, false},
+        {"keep_personal_findings", T_BOOL, false},
+        {"description", T_STRING, false},
+};
+
+/* "audit": how long postwardend keeps events (the purge timer applies it) and whether findings
+ * of personal posts are stored (docs/policy.md). Absent keys keep the defaults. */
+static int load_audit(struct vctx *c, struct pw_policy *p, const json_t *root) {
+        p->retention_days = PW_POLICY_RETENTION_DEFAULT;
+        p->keep_personal_findings = 0;
+        json_t *au = enter(c, root, "audit");
+        if (!au)
+                return 0;
+        int r = check_fields(c, au, "\"audit\"", audit_fields,
+                             sizeof audit_fields / sizeof *audit_fields);
+        if (r < 0)
+                goto out;
+        json_t *v = enter(c, au, "retention_days");
+        if (v) {
+                json_int_t d = json_integer_value(v);
+                if (d < PW_POLICY_RETENTION_MIN || d > PW_POLICY_RETENTION_MAX)
+                        r = verr(c, false, "\"retention_days\" must be in %d..%d (days), not %lld",
+                                 PW_POLICY_RETENTION_MIN, PW_POLICY_RETENTION_MAX, (long long)d);
+                else
+                        p->retention_days = (int)d;
+                pop(c);
+                if (r < 0)
+                        goto out;
+        }
+        v = json_object_get(au, "keep_personal_findings");
+        if (v)
+                p->keep_personal_findings = json_is_true(v);
+out:
+        pop(c);
+        return r;
+}
 
 /* Collects the distinct detector names the rules use, NULL-terminated. */
 static int collect_detectors(struct pw_policy *p) {
@@ -903,7 +944,8 @@ static int collect_detectors(struct pw_policy *p) {
 static int load_root(struct vctx *c, struct pw_policy *p, const json_t *root) {
         if (!json_is_object(root))
                 return verr(c, false, "the policy must be a JSON object");
-        int r = check_fields(c, root, "the policy", top_fields, 8);
+        int r = check_fields(c, root, "the policy", top_fields,
+                             sizeof top_fields / sizeof *top_fields);
         if (r < 0)
                 return r;
         json_t *v = enter(c, root, "version");
@@ -917,7 +959,8 @@ static int load_root(struct vctx *c, struct pw_policy *p, const json_t *root) {
         }
         if ((r = load_lists(c, p, root)) < 0 || (r = load_company(c, p, root)) < 0 ||
             (r = load_accounts(c, p, root)) < 0 || (r = load_rules(c, p, root)) < 0 ||
-            (r = load_exceptions(c, p, root)) < 0 || (r = collect_detectors(p)) < 0)
+            (r = load_exceptions(c, p, root)) < 0 || (r = load_audit(c, p, root)) < 0 ||
+            (r = collect_detectors(p)) < 0)
                 return r;
         return 0;
 }
@@ -1101,6 +1144,14 @@ struct pw_policy *pw_policy_free(struct pw_policy *p) {
 
 const char *pw_policy_id(const struct pw_policy *p) {
         return p ? p->id : NULL;
+}
+
+int pw_policy_retention_days(const struct pw_policy *p) {
+        return p && p->retention_days > 0 ? p->retention_days : PW_POLICY_RETENTION_DEFAULT;
+}
+
+int pw_policy_keep_personal_findings(const struct pw_policy *p) {
+        return p ? p->keep_personal_findings : 0;
 }
 
 const char *const *pw_policy_detectors(const struct pw_policy *p) {

@@ -136,6 +136,8 @@ struct pw_policy {
         size_t n_detector_names;         /* entries in detector_names */
         struct pw_detectors *detectors;  /* built when compiled and detectors are used */
         struct pw_matcher *matcher;      /* NULL with PW_POLICY_NO_COMPILE */
+        int retention_days;              /* "audit.retention_days": purge events older */
+        int keep_personal_findings;      /* "audit.keep_personal_findings": 1 keeps them */
 };
 
 /* The policy text being loaded, for errors found after validation (while compiling). */

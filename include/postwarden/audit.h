@@ -422,4 +422,52 @@ int pw_audit_query_links(struct pw_audit *a, const struct pw_audit_link_filter *
 int pw_audit_archive_text(struct pw_audit *a, int64_t seq, char **ret_text, size_t *ret_len,
                           struct pw_error *err);
 
+/* ---- the fleet feed (postwardend's syslog lines; audit/feed.c) ------------------------------ */
+
+struct pw_audit_feed_finding {
+        const char *rule_id;  /* the policy rule */
+        const char *category; /* e.g. "confidential" (never the excerpt) */
+};
+
+/* One committed event with the facts the fleet log carries, each with its source. Strings are
+ * borrowed for the callback only; NULL when unset. */
+struct pw_audit_feed_row {
+        int64_t seq;                                /* position in the chain */
+        enum pw_audit_kind kind;                    /* what happened */
+        int64_t time_us;                            /* when, UTC */
+        char hash_hex[2 * PW_AUDIT_HASH_SIZE + 1];  /* this event's chain hash */
+        int64_t peer_uid, peer_pid, peer_sessionid; /* the sender; -1 when unset */
+        enum pw_audit_source peer_src;              /* normally kernel; 0 when unset */
+        int64_t session_id;                         /* the linked session, 0: none */
+        const char *session_user, *session_tty, *session_rhost, *session_host; /* its facts */
+        int64_t session_uid;                   /* its uid, -1 when unset */
+        enum pw_audit_source session_src;      /* who stated them (normally pam) */
+        int64_t account_id;                    /* the acting account, 0: none */
+        const char *account_site;              /* its site */
+        int account_company;                   /* 1: a company account */
+        const char *account_handle;            /* company accounts only: the handle */
+        const char *account_hmac;              /* personal accounts: the handle's HMAC, or NULL */
+        const char *account_policy_name;       /* company accounts: the policy's name for it */
+        enum pw_audit_source account_src;      /* who claimed the account (normally client) */
+        int64_t link_id;                       /* session_link events: the link, 0: none */
+        enum pw_audit_tie_rule link_rule;      /* its tie rule, 0: none */
+        const char *site, *action, *mode;      /* the event's claim and verdict */
+        enum pw_audit_source claim_src;        /* who claimed site and account */
+        enum pw_audit_source verdict_src;      /* who stated action and findings */
+        int company_account, authorised;       /* as in struct pw_audit_event */
+        const char *policy_id, *justification; /* or NULL */
+        int64_t target_seq;                    /* redaction/purge: the event concerned, 0 */
+        const char *note;                      /* redaction reason or purge note, or NULL */
+        const struct pw_audit_feed_finding *findings; /* rule and category only */
+        size_t n_findings;                            /* entries in findings */
+};
+
+/* Calls `cb` for each committed event with seq > `after_seq`, in chain order, at most `limit`
+ * (0: no limit). Meant for a handle outside pw_audit_begin() (inside one it would also show
+ * uncommitted appends). Never returns archived text or finding excerpts. A non-zero return from
+ * cb stops the walk and is returned. */
+typedef int (*pw_audit_feed_cb)(const struct pw_audit_feed_row *row, void *userdata);
+int pw_audit_feed(struct pw_audit *a, int64_t after_seq, size_t limit, pw_audit_feed_cb cb,
+                  void *userdata, struct pw_error *err);
+
 #endif

@@ -77,6 +77,20 @@ struct pw_compile_info {
         char cache_file[4096]; /* the cache file used or written, or "" */
 };
 
+/* ---- the audit section ("audit" in the policy file, docs/policy.md) ------------------------ */
+
+#define PW_POLICY_RETENTION_DEFAULT 180  /* days, when the policy says nothing */
+#define PW_POLICY_RETENTION_MIN     1    /* days */
+#define PW_POLICY_RETENTION_MAX     3650 /* days (ten years) */
+
+/* Days postwardend keeps audit events: `postwarden-purge.timer` purges older ones (default
+ * PW_POLICY_RETENTION_DEFAULT). */
+int pw_policy_retention_days(const struct pw_policy *p);
+
+/* 1 when the policy keeps findings (rule, category, masked excerpt) of posts made as personal
+ * accounts (needs a legal basis); 0 (the default) when they are dropped before storage. */
+int pw_policy_keep_personal_findings(const struct pw_policy *p);
+
 /* Fills *ret for a compiled policy; -ENOENT when loaded with PW_POLICY_NO_COMPILE. */
 int pw_policy_compile_info(const struct pw_policy *p, struct pw_compile_info *ret);
 

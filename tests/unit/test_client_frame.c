@@ -119,6 +119,30 @@ static void valid_messages(void **state) {
         assert_int_equal(m.u.session_open.sessionid, -1);
         assert_int_equal(m.u.session_open.loginuid, 1000);
         json_decref(root);
+
+        /* Admin writes: purge with and without a cutoff, redact. */
+        assert_int_equal(parse("{\"v\":1,\"id\":5,\"type\":\"purge\",\"before\":1780000000000000}",
+                               &m, &err, &root),
+                         0);
+        assert_int_equal(m.type, PW_SVC_PURGE);
+        assert_true(m.u.purge.has_before);
+        assert_int_equal(m.u.purge.before, 1780000000000000LL);
+        json_decref(root);
+        assert_int_equal(parse("{\"v\":1,\"id\":6,\"type\":\"purge\"}", &m, &err, &root), 0);
+        assert_false(m.u.purge.has_before);
+        json_decref(root);
+        assert_int_equal(
+                parse("{\"v\":1,\"id\":6,\"type\":\"purge\",\"before\":null}", &m, &err, &root), 0);
+        assert_false(m.u.purge.has_before);
+        json_decref(root);
+        assert_int_equal(parse("{\"v\":1,\"id\":7,\"type\":\"redact\",\"seq\":42,"
+                               "\"reason\":\"erasure #12\"}",
+                               &m, &err, &root),
+                         0);
+        assert_int_equal(m.type, PW_SVC_REDACT);
+        assert_int_equal(m.u.redact.seq, 42);
+        assert_string_equal(m.u.redact.reason, "erasure #12");
+        json_decref(root);
 }
 
 static void invalid_messages(void **state) {
@@ -150,6 +174,20 @@ static void invalid_messages(void **state) {
                  "\"service\":\"s\",\"sessionid\":\"x\"}",
                  PW_SVC_E_INVALID, "sessionid"},
                 {"{\"v\":1,\"id\":1,\"type\":\"status\",\"x\":null}", PW_SVC_E_INVALID, "status"},
+                {"{\"v\":1,\"id\":1,\"type\":\"purge\",\"before\":0}", PW_SVC_E_INVALID,
+                 "\"before\""},
+                {"{\"v\":1,\"id\":1,\"type\":\"purge\",\"before\":1.5}", PW_SVC_E_INVALID,
+                 "\"before\""},
+                {"{\"v\":1,\"id\":1,\"type\":\"purge\",\"before\":\"2026-01-01\"}",
+                 PW_SVC_E_INVALID, "\"before\""},
+                {"{\"v\":1,\"id\":1,\"type\":\"purge\",\"cutoff\":1}", PW_SVC_E_INVALID, "cutoff"},
+                {"{\"v\":1,\"id\":1,\"type\":\"redact\",\"reason\":\"r\"}", PW_SVC_E_INVALID,
+                 "seq"},
+                {"{\"v\":1,\"id\":1,\"type\":\"redact\",\"seq\":-3,\"reason\":\"r\"}",
+                 PW_SVC_E_INVALID, "\"seq\""},
+                {"{\"v\":1,\"id\":1,\"type\":\"redact\",\"seq\":3}", PW_SVC_E_INVALID, "reason"},
+                {"{\"v\":1,\"id\":1,\"type\":\"redact\",\"seq\":3,\"reason\":\"\"}",
+                 PW_SVC_E_INVALID, "\"reason\""},
         };
         for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
                 struct pw_svc_msg m;

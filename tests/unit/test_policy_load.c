@@ -267,6 +267,84 @@ static void buffer_refuses_files_without_dir(void **state) {
         assert_null(p);
 }
 
+/* ---- the audit section ---------------------------------------------------------------------- */
+
+static struct pw_policy *load_ok(const char *json) {
+        struct pw_policy *p = NULL;
+        struct pw_error err = {0};
+        int r = pw_policy_load_buffer(json, strlen(json), "buf", NULL, NULL, PW_POLICY_NO_COMPILE,
+                                      &p, &err);
+        if (r < 0)
+                print_message("%s\n", err.text);
+        assert_int_equal(r, 0);
+        return p;
+}
+
+static void audit_defaults_without_section(void **state) {
+        (void)state;
+        struct pw_policy *p = load_ok("{\"rules\": []}");
+        assert_int_equal(pw_policy_retention_days(p), 180);
+        assert_int_equal(pw_policy_keep_personal_findings(p), 0);
+        pw_policy_free(p);
+        /* An empty section keeps the defaults too. */
+        p = load_ok("{\"rules\": [], \"audit\": {}}");
+        assert_int_equal(pw_policy_retention_days(p), 180);
+        assert_int_equal(pw_policy_keep_personal_findings(p), 0);
+        pw_policy_free(p);
+        assert_int_equal(pw_policy_retention_days(NULL), 180);
+        assert_int_equal(pw_policy_keep_personal_findings(NULL), 0);
+}
+
+static void audit_values_are_read(void **state) {
+        (void)state;
+        struct pw_policy *p = load_ok("{\"rules\": [], \"audit\": {\"retention_days\": 30, "
+                                      "\"keep_personal_findings\": true}}");
+        assert_int_equal(pw_policy_retention_days(p), 30);
+        assert_int_equal(pw_policy_keep_personal_findings(p), 1);
+        pw_policy_free(p);
+        p = load_ok("{\"rules\": [], \"audit\": {\"retention_days\": 3650, "
+                    "\"keep_personal_findings\": false}}");
+        assert_int_equal(pw_policy_retention_days(p), 3650);
+        assert_int_equal(pw_policy_keep_personal_findings(p), 0);
+        pw_policy_free(p);
+        p = load_ok("{\"rules\": [], \"audit\": {\"retention_days\": 1}}");
+        assert_int_equal(pw_policy_retention_days(p), 1);
+        pw_policy_free(p);
+}
+
+static void audit_retention_out_of_range(void **state) {
+        expect_error(*state, "{\"rules\": [],\n \"audit\": {\"retention_days\": 0}}", 2, 30, "",
+                     "\"retention_days\" must be in 1..3650");
+        expect_error(*state, "{\"rules\": [],\n \"audit\": {\"retention_days\": 3651}}", 2, 30, "",
+                     "not 3651");
+        expect_error(*state, "{\"rules\": [],\n \"audit\": {\"retention_days\": -5}}", 2, 30, "",
+                     "must be in 1..3650");
+}
+
+static void audit_wrong_types_and_keys(void **state) {
+        expect_error(*state, "{\"rules\": [],\n \"audit\": {\"retention_days\": \"180\"}}", 2, 30,
+                     "", "\"retention_days\" must be an integer");
+        expect_error(*state, "{\"rules\": [],\n \"audit\": {\"retention_days\": 1.5}}", 2, 30, "",
+                     "\"retention_days\" must be an integer");
+        expect_error(*state, "{\"rules\": [],\n \"audit\": {\"keep_personal_findings\": 1}}", 2, 38,
+                     "", "\"keep_personal_findings\" must be true or false");
+        expect_error(*state, "{\"rules\": [],\n \"audit\": {\"retention\": 30}}", 2, 12, "",
+                     "unknown key \"retention\" in \"audit\"");
+        expect_error(*state, "{\"rules\": [],\n \"audit\": [30]}", 2, 11, "",
+                     "\"audit\" must be an object");
+}
+
+static void default_policy_audit_section(void **state) {
+        (void)state;
+        char path[512];
+        snprintf(path, sizeof path, "%s/policy/default/policy.json", getenv("PW_SOURCE_DIR"));
+        struct pw_policy *p = NULL;
+        assert_int_equal(pw_policy_load(path, NULL, PW_POLICY_NO_COMPILE, &p, NULL), 0);
+        assert_int_equal(pw_policy_retention_days(p), 180);
+        assert_int_equal(pw_policy_keep_personal_findings(p), 0);
+        pw_policy_free(p);
+}
+
 static void not_an_object(void **state) {
         expect_error(*state, "[1, 2]", 1, 1, "", "must be a JSON object");
 }
@@ -297,6 +375,11 @@ int main(void) {
                 cmocka_unit_test(bad_reload_keeps_old),
                 cmocka_unit_test(buffer_refuses_files_without_dir),
                 cmocka_unit_test(not_an_object),
+                cmocka_unit_test(audit_defaults_without_section),
+                cmocka_unit_test(audit_values_are_read),
+                cmocka_unit_test(audit_retention_out_of_range),
+                cmocka_unit_test(audit_wrong_types_and_keys),
+                cmocka_unit_test(default_policy_audit_section),
         };
         return cmocka_run_group_tests_name("policy_load", tests, setup, teardown);
 }
