@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <syslog.h>
 #include <time.h>
@@ -86,6 +87,27 @@ static int load_open(const struct pw_audit_session_row *row, void *userdata) {
         return 0;
 }
 
+/* Gives the postwarden-admin group read access to the store (postwardenctl audit reads it
+ * directly): the database and its -wal/-shm become 0640 with group admin_gid; the HMAC key file
+ * stays 0600. SQLite creates -wal/-shm with the database's mode but the process's group, and the
+ * writer keeps them (PERSIST_WAL), so doing this after each open suffices. The service must be a
+ * member of the group (SupplementaryGroups=postwarden-admin) to give files to it. */
+static void share_with_admins(const struct pw_svc_config *cfg) {
+        if (cfg->admin_gid == (gid_t)-1)
+                return;
+        static const char *const suffixes[] = {"", "-wal", "-shm"};
+        for (size_t i = 0; i < sizeof suffixes / sizeof *suffixes; i++) {
+                char path[4096];
+                if ((size_t)snprintf(path, sizeof path, "%s%s", cfg->db_path, suffixes[i]) >=
+                    sizeof path)
+                        return;
+                if (chown(path, (uid_t)-1, cfg->admin_gid) < 0 || chmod(path, 0640) < 0)
+                        pw_svc_log(LOG_WARNING,
+                                   "%s: cannot give group postwarden-admin read access: %s", path,
+                                   strerror(errno));
+        }
+}
+
 /* Opens the store if it is not open; at most every 5 s. Logs why it cannot. */
 static void ensure_store(struct pw_svc_writer *w) {
         if (w->store)
@@ -109,6 +131,7 @@ static void ensure_store(struct pw_svc_writer *w) {
                 return;
         }
         w->store = a;
+        share_with_admins(w->cfg);
         pw_svc_sessions_clear(w->sessions);
         struct pw_audit_head h0;
         /* The fleet log starts at the head this process found: what came before was sent by the
