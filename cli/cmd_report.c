@@ -20,12 +20,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "audit_util.h"
 #include "cli.h"
 #include "html.h"
 #include "postwarden/audit.h"
 
-#define DEFAULT_DB "/var/lib/postwarden/audit.db"
-#define US         1000000LL
+#define US 1000000LL
 
 /* ---- options ------------------------------------------------------------------------------- */
 
@@ -50,11 +50,11 @@ static void usage(FILE *f) {
                    "\n"
                    "  --since WHEN  start of the period (default: 30 days before --until)\n"
                    "  --until WHEN  end of the period, exclusive (default: now)\n"
-                   "                WHEN: YYYY-MM-DD, 'YYYY-MM-DD HH:MM[:SS]', or a time ago:\n"
-                   "                30m, 12h, 7d, 2w; local time unless --utc\n"
+                   "                WHEN: 2026-11-27, 2026-11-27T10:00 (local time; add Z or\n"
+                   "                +01:00 for an offset), a time ago (30m, 12h, 7d, 2w) or now\n"
                    "  -o FILE       write the report to FILE (default: standard output)\n"
-                   "  --db PATH     the audit database (default " DEFAULT_DB ")\n"
-                   "  --utc         show and read times in UTC\n"
+                   "  --db PATH     the audit database (default " PW_CLI_AUDIT_DB_DEFAULT ")\n"
+                   "  --utc         show times and draw the timeline in UTC\n"
                    "  --rows N      rows per list: sessions per account, overrides (default 50)\n"
                    "  --top N       entries per top list: rules, categories, sites (default 15)\n"
                    "\n"
@@ -64,48 +64,10 @@ static void usage(FILE *f) {
 
 /* ---- time ---------------------------------------------------------------------------------- */
 
-static int64_t now_us(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        return (int64_t)ts.tv_sec * US + ts.tv_nsec / 1000;
-}
-
 static time_t to_time_t(const struct tm *tm, bool utc) {
         struct tm t = *tm;
         t.tm_isdst = -1;
         return utc ? timegm(&t) : mktime(&t);
-}
-
-/* WHEN of --since/--until into µs: a date, a date and time, or a time ago (30m, 12h, 7d, 2w). */
-static int parse_when(const char *s, bool utc, int64_t now, int64_t *ret) {
-        char *end;
-        errno = 0;
-        long long n = strtoll(s, &end, 10);
-        if (end != s && n >= 0 && errno == 0 && end[0] && !end[1] && strchr("mhdw", end[0])) {
-                long long unit = end[0] == 'm'   ? 60
-                                 : end[0] == 'h' ? 3600
-                                 : end[0] == 'd' ? 86400
-                                                 : 7 * 86400;
-                if (n > INT64_MAX / US / unit)
-                        return -ERANGE;
-                *ret = now - n * unit * US;
-                return 0;
-        }
-        struct tm tm = {0};
-        const char *forms[] = {"%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M",
-                               "%Y-%m-%dT%H:%M", "%Y-%m-%d"};
-        for (size_t i = 0; i < sizeof forms / sizeof *forms; i++) {
-                memset(&tm, 0, sizeof tm);
-                const char *e = strptime(s, forms[i], &tm);
-                if (e && !*e) {
-                        time_t t = to_time_t(&tm, utc);
-                        if (t == (time_t)-1)
-                                return -ERANGE;
-                        *ret = (int64_t)t * US;
-                        return 0;
-                }
-        }
-        return -EINVAL;
 }
 
 static struct tm tm_of(int64_t us, bool utc) {
@@ -321,7 +283,8 @@ static const char page_css[] =
         ".pill.act-block{background:#fde4d6;color:#8a3200}.pill.act-warn{background:#fff1d6;"
         "color:#7a4b00}"
         ".just{white-space:pre-wrap;overflow-wrap:anywhere;max-width:460px}"
-        "td{overflow-wrap:anywhere}"
+        "td{overflow-wrap:anywhere}td.span{white-space:nowrap;font-variant-numeric:tabular-nums}"
+        ".acct table{font-size:12.5px}"
         ".esc{color:var(--bad);background:#fdecea;border-radius:3px;padding:0 2px;"
         "font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:.92em}"
         ".none{color:var(--muted);font-style:italic}"
@@ -368,6 +331,27 @@ static void td_time(struct page *p, int64_t us) {
                 fprintf(p->f, "<td>%s</td>", TIME(us));
         else
                 fputs("<td><span class=\"none\">—</span></td>", p->f);
+}
+
+/* A time span in a cell: the start, and below it the end (only the time when on the same day;
+ * nothing when equal; `open` when 0). */
+static void td_span(struct page *p, int64_t from, int64_t to, const char *open) {
+        const struct report_opts *o = p->o;
+        FILE *f = p->f;
+        fprintf(f, "<td class=\"span\">%s", TIME(from));
+        if (!to) {
+                if (open)
+                        fprintf(f, "<br><span class=\"sub\">→ <em>%s</em></span>", open);
+        } else if (to != from) {
+                struct tm a = tm_of(from, o->utc), b = tm_of(to, o->utc);
+                char buf[40];
+                if (a.tm_year == b.tm_year && a.tm_yday == b.tm_yday)
+                        strftime(buf, sizeof buf, "%H:%M", &b);
+                else
+                        fmt_time(buf, sizeof buf, to, o->utc, false);
+                fprintf(f, "<br><span class=\"sub\">→ %s</span>", buf);
+        }
+        fputs("</td>", f);
 }
 
 static void write_head(struct page *p) {
@@ -671,7 +655,6 @@ static void write_bars(struct page *p, const char *id, const char *title,
 static void write_accounts(struct page *p) {
         FILE *f = p->f;
         const struct pw_audit_report *r = p->r;
-        const struct report_opts *o = p->o;
         fprintf(f,
                 "<section class=\"long\" id=\"accounts\"><h2>Sessions per company account</h2>"
                 "<p class=\"note\">Who acted as each company account: the login session "
@@ -745,12 +728,9 @@ static void write_accounts(struct page *p) {
                                 pw_html_value(f, l->service, 40);
                                 fputs("</span>", f);
                         }
-                        fprintf(f, "</td><td>%s – ", TIME(l->opened_us));
-                        if (l->closed_us)
-                                fprintf(f, "%s", TIME(l->closed_us));
-                        else
-                                fputs("<em>open</em>", f);
-                        fprintf(f, "</td><td>%s – %s</td>", TIME(l->first_us), TIME(l->last_us));
+                        fputs("</td>", f);
+                        td_span(p, l->opened_us, l->closed_us, "still open");
+                        td_span(p, l->first_us, l->last_us, NULL);
                         fprintf(f,
                                 "<td><span class=\"pill rule%d\" title=\"%s\" "
                                 "data-pw=\"link-rule\">%s</span></td>",
@@ -1017,21 +997,6 @@ static int first_event(const struct pw_audit_event_row *row, void *userdata) {
         return 0;
 }
 
-static int open_store(const char *path, struct pw_audit **ret) {
-        struct pw_audit_options ao = {.path = path,
-                                      .flags = PW_AUDIT_READONLY | PW_AUDIT_NO_CREATE};
-        struct pw_error e = {0};
-        int r = pw_audit_open(&ao, ret, &e);
-        if (r == -EACCES || r == -EPERM)
-                fprintf(stderr,
-                        "postwardenctl: %s: permission denied (the audit database is "
-                        "readable by root and the postwarden-admin group only)\n",
-                        path);
-        else if (r < 0)
-                fprintf(stderr, "postwardenctl: %s\n", e.text[0] ? e.text : strerror(-r));
-        return r;
-}
-
 static size_t size_opt(const char *name, const char *v, size_t max) {
         char *end;
         errno = 0;
@@ -1059,7 +1024,7 @@ int pw_cli_audit_report(int argc, char **argv) {
                 {"help", no_argument, NULL, 'h'},
                 {NULL, 0, NULL, 0},
         };
-        struct report_opts o = {.db = DEFAULT_DB, .rows = 50, .top = 15};
+        struct report_opts o = {.db = PW_CLI_AUDIT_DB_DEFAULT, .rows = 50, .top = 15};
         int c;
         optind = 1;
         opterr = 0;
@@ -1082,11 +1047,11 @@ int pw_cli_audit_report(int argc, char **argv) {
                         break;
                 case OPT_ROWS:
                         if (!(o.rows = size_opt("rows", optarg, 10000)))
-                                return 2;
+                                return PW_CLI_EXIT_ERROR;
                         break;
                 case OPT_TOP:
                         if (!(o.top = size_opt("top", optarg, 1000)))
-                                return 2;
+                                return PW_CLI_EXIT_ERROR;
                         break;
                 case 'h':
                         usage(stdout);
@@ -1096,47 +1061,42 @@ int pw_cli_audit_report(int argc, char **argv) {
                                 optopt ? "option needs a value:" : "unknown option",
                                 argv[optind - 1]);
                         usage(stderr);
-                        return 2;
+                        return PW_CLI_EXIT_ERROR;
                 }
         }
         if (optind < argc) {
                 fprintf(stderr, "postwardenctl: audit report: unexpected argument '%s'\n",
                         argv[optind]);
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         }
-        int64_t now = now_us();
+        int64_t now = pw_cli_now_us();
+        struct pw_error te = {0};
         o.until_us = now;
-        if (o.until_arg && parse_when(o.until_arg, o.utc, now, &o.until_us) < 0) {
-                fprintf(stderr,
-                        "postwardenctl: audit report: --until: cannot read '%s' (a "
-                        "date YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or a time ago such as 7d)\n",
-                        o.until_arg);
-                return 2;
+        if (o.until_arg && pw_cli_time_parse(o.until_arg, now, &o.until_us, &te) < 0) {
+                fprintf(stderr, "postwardenctl: audit report: --until: %s\n", te.text);
+                return PW_CLI_EXIT_ERROR;
         }
         o.since_us = o.until_us - 30 * 86400 * US;
-        if (o.since_arg && parse_when(o.since_arg, o.utc, now, &o.since_us) < 0) {
-                fprintf(stderr,
-                        "postwardenctl: audit report: --since: cannot read '%s' (a "
-                        "date YYYY-MM-DD, 'YYYY-MM-DD HH:MM' or a time ago such as 7d)\n",
-                        o.since_arg);
-                return 2;
+        if (o.since_arg && pw_cli_time_parse(o.since_arg, now, &o.since_us, &te) < 0) {
+                fprintf(stderr, "postwardenctl: audit report: --since: %s\n", te.text);
+                return PW_CLI_EXIT_ERROR;
         }
         if (o.since_us >= o.until_us) {
                 fprintf(stderr, "postwardenctl: audit report: the period is empty: --since is "
                                 "not before --until\n");
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         }
 
         struct pw_audit *a = NULL;
-        if (open_store(o.db, &a) < 0)
-                return 2;
+        if (pw_cli_audit_open(o.db, &a) != 0)
+                return PW_CLI_EXIT_ERROR;
         /* The chain walk on a second handle, in its own thread. */
         struct verify_job job = {.rc = 1};
         pthread_t th;
         bool threaded = false;
-        if (open_store(o.db, &job.a) < 0) {
+        if (pw_cli_audit_open(o.db, &job.a) != 0) {
                 pw_audit_free(a);
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         }
         threaded = pthread_create(&th, NULL, verify_thread, &job) == 0;
 
@@ -1153,7 +1113,7 @@ int pw_cli_audit_report(int argc, char **argv) {
                         pthread_join(th, NULL);
                 pw_audit_free(job.a);
                 pw_audit_free(a);
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         }
         enum unit unit;
         size_t n_buckets = 0;
@@ -1164,7 +1124,7 @@ int pw_cli_audit_report(int argc, char **argv) {
                         pthread_join(th, NULL);
                 pw_audit_free(job.a);
                 pw_audit_free(a);
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         }
         struct pw_audit_report_options ro = {
                 .since_us = o.since_us,
@@ -1188,7 +1148,7 @@ int pw_cli_audit_report(int argc, char **argv) {
                 fprintf(stderr, "postwardenctl: audit report: %s\n",
                         e.text[0] ? e.text : strerror(-r));
                 free(edges);
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         }
 
         struct page p = {
@@ -1199,7 +1159,7 @@ int pw_cli_audit_report(int argc, char **argv) {
                 .verify_error = job.err.text[0] ? job.err.text : strerror(-job.rc),
                 .edges = edges,
                 .unit = unit,
-                .generated = now_us(),
+                .generated = pw_cli_now_us(),
         };
         if (gethostname(p.host, sizeof p.host) < 0)
                 snprintf(p.host, sizeof p.host, "unknown");
@@ -1246,20 +1206,20 @@ int pw_cli_audit_report(int argc, char **argv) {
         pw_audit_report_free(rep);
         free(edges);
         if (r < 0)
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         if (job.rc == -EBADMSG) {
                 fprintf(stderr,
                         "postwardenctl: audit report: the hash chain is broken at event "
                         "%lld: %s (the report says so)\n",
                         (long long)job.res.bad_seq, job.res.reason);
-                return 1;
+                return PW_CLI_EXIT_FAIL;
         }
         if (job.rc != 0) {
                 fprintf(stderr,
                         "postwardenctl: audit report: the chain could not be verified: "
                         "%s\n",
                         p.verify_error);
-                return 2;
+                return PW_CLI_EXIT_ERROR;
         }
         return 0;
 }
