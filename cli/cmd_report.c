@@ -221,7 +221,8 @@ static const char *source_name(enum pw_audit_source s) {
 
 static const char page_css[] =
         ":root{--ink:#1d2433;--muted:#5b6475;--line:#d9dee7;--bg:#f5f7fa;--card:#fff;"
-        "--block:#d55e00;--override:#e69f00;--refused:#0072b2;--ok:#1a7f37;--bad:#b3261e}"
+        "--block:#d55e00;--override:#e69f00;--refused:#0072b2;--finding:#8893a8;--ok:#1a7f37;--bad:"
+        "#b3261e}"
         "*{box-sizing:border-box}"
         "html{-webkit-print-color-adjust:exact;print-color-adjust:exact}"
         "body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 "
@@ -247,7 +248,7 @@ static const char page_css[] =
         ".verify.unknown{border-color:var(--muted)}.verify.unknown .badge{background:var(--muted)}"
         ".verify p{margin:2px 0}.hash{font-family:ui-monospace,'DejaVu Sans Mono',monospace;"
         "font-size:12px;word-break:break-all}"
-        ".cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(140px,1fr));gap:10px}"
+        ".cards{display:grid;grid-template-columns:repeat(4,1fr);gap:10px}"
         ".card{border:1px solid var(--line);border-radius:8px;padding:10px 12px;background:#fbfcfe}"
         ".card .n{font-size:24px;font-weight:750;display:block}"
         ".card .l{color:var(--muted);font-size:12px}"
@@ -283,8 +284,10 @@ static const char page_css[] =
         ".pill.act-block{background:#fde4d6;color:#8a3200}.pill.act-warn{background:#fff1d6;"
         "color:#7a4b00}"
         ".just{white-space:pre-wrap;overflow-wrap:anywhere;max-width:460px}"
-        "td{overflow-wrap:anywhere}td.span{white-space:nowrap;font-variant-numeric:tabular-nums}"
-        ".acct table{font-size:12.5px}"
+        "td{overflow-wrap:anywhere}td.span,td.host{white-space:nowrap;font-variant-numeric:tabular-"
+        "nums}"
+        ".acct table{font-size:12.5px}td.rules{overflow-wrap:normal;word-break:normal;"
+        "font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:11.5px}"
         ".esc{color:var(--bad);background:#fdecea;border-radius:3px;padding:0 2px;"
         "font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:.92em}"
         ".none{color:var(--muted);font-style:italic}"
@@ -293,7 +296,8 @@ static const char page_css[] =
         "code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12px;"
         "background:#eef1f6;padding:0 4px;border-radius:3px}"
         "footer{color:var(--muted);font-size:12px;margin-top:22px}"
-        "@media (max-width:760px){.two{grid-template-columns:1fr}header.top{display:block}}"
+        "@media (max-width:760px){.two{grid-template-columns:1fr}header.top{display:block}"
+        ".cards{grid-template-columns:repeat(2,1fr)}}"
         "@page{size:A4;margin:14mm 12mm}"
         "@media print{body{background:#fff;font-size:11px}main{max-width:none;padding:0}"
         "section{border-color:#bbb;break-inside:avoid-page;padding:10px 12px;margin:10px 0}"
@@ -328,7 +332,7 @@ static void td_num(struct page *p, int64_t v) {
 static void td_time(struct page *p, int64_t us) {
         const struct report_opts *o = p->o;
         if (us)
-                fprintf(p->f, "<td>%s</td>", TIME(us));
+                fprintf(p->f, "<td class=\"span\">%s</td>", TIME(us));
         else
                 fputs("<td><span class=\"none\">—</span></td>", p->f);
 }
@@ -553,7 +557,7 @@ static void write_timeline(struct page *p) {
                 const struct pw_audit_report_tally *t = &bk->tally;
                 double x = L + bw * (double)i;
                 char lb[40];
-                if (i % step == 0) {
+                if (i % step == 0 && x + 44 <= W - R) {
                         bool with_date =
                                 p->unit == U_HOUR &&
                                 (i == 0 || tm_of(bk->start_us, o->utc).tm_hour < (int)step);
@@ -609,7 +613,7 @@ static void write_bars(struct page *p, const char *id, const char *title,
                 fputs("<p class=\"none\">No findings in the period.</p></section>\n", f);
                 return;
         }
-        const double W = 520, row = 24, L = 170, R = 70;
+        const double W = 460, row = 24, L = 160, R = 60;
         double H = row * (double)n + 6;
         int64_t maxv = 1;
         for (size_t i = 0; i < n; i++)
@@ -621,7 +625,7 @@ static void write_bars(struct page *p, const char *id, const char *title,
                 double y = row * (double)i + 3;
                 double w = (W - L - R) * (double)v[i].n / (double)maxv;
                 fprintf(f, "<g data-pw=\"%s-row\"><title>", id);
-                pw_html_str(f, v[i].name, PW_HTML_SVG);
+                pw_html_str(f, v[i].name, PW_HTML_ATTR); /* plain text: no markup in <title> */
                 fprintf(f, ": %s %s in %s events, %s of them overridden</title>", NUM(v[i].n), what,
                         NUM(v[i].events), NUM(v[i].overridden));
                 fprintf(f, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", L - 8,
@@ -632,7 +636,7 @@ static void write_bars(struct page *p, const char *id, const char *title,
                 double wo = w * (double)v[i].overridden / (double)(v[i].events ? v[i].events : 1);
                 fprintf(f,
                         "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"16\" rx=\"3\" "
-                        "style=\"fill:var(--block)\"/>",
+                        "style=\"fill:var(--finding)\"/>",
                         L, y + 3, w > 1 ? w : 1);
                 if (wo > 0.5)
                         fprintf(f,
@@ -644,9 +648,10 @@ static void write_bars(struct page *p, const char *id, const char *title,
         }
         fputs("</svg>", f);
         fprintf(f,
-                "<p class=\"more\"><i class=\"sw\" style=\"background:var(--override)\"></i>"
-                "share of events that were overridden. %s",
-                total > n ? "" : "");
+                "<p class=\"more\"><i class=\"sw\" style=\"background:var(--finding)\"></i>"
+                "%s <i class=\"sw\" style=\"background:var(--override)\"></i>share of them in "
+                "posts made anyway (override). ",
+                what);
         if (total > n)
                 fprintf(f, "Top %zu of %s.", n, NUM((int64_t)total));
         fputs("</p></section>\n", f);
@@ -714,7 +719,9 @@ static void write_accounts(struct page *p) {
                                         "facts\">%s</span>",
                                         source_name(l->src));
                         fputs("</td>", f);
-                        td_value(p, l->host, 64);
+                        fputs("<td class=\"host\">", f);
+                        pw_html_value(f, l->host, 40);
+                        fputs("</td>", f);
                         fputs("<td>", f);
                         if (l->rhost) {
                                 fputs("remote ", f);
@@ -827,7 +834,7 @@ static void write_overrides(struct page *p) {
                         fputs("</span>", f);
                 } else
                         fputs("<span class=\"none\">—</span>", f);
-                fputs("</td><td>", f);
+                fputs("</td><td class=\"rules\">", f);
                 if (it->redacted)
                         fputs("<span class=\"none\">redacted</span>", f);
                 else
