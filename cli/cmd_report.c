@@ -371,7 +371,7 @@ static void write_head(struct page *p) {
               "<meta name=\"generator\" content=\"postwardenctl " POSTWARDEN_VERSION "\">\n"
               "<title>Postwarden audit report: ",
               f);
-        pw_html_str(f, p->host, PW_HTML_TEXT);
+        pw_html_str(f, p->host, PW_HTML_ATTR); /* <title> holds text only */
         fprintf(f, ", %s", TIME(r->since_us));
         fprintf(f, " to %s</title>\n<style>%s</style>\n</head>\n<body>\n<main>\n",
                 TIME(r->until_us), page_css);
