@@ -261,7 +261,7 @@ static const char page_css[] =
         ".two{display:grid;grid-template-columns:1fr 1fr;gap:16px}"
         ".two>section{margin:0}"
         "svg{display:block;width:100%;height:auto}"
-        "svg text{font:11px system-ui,'DejaVu Sans',sans-serif;fill:var(--muted)}"
+        "svg text{font:12.5px system-ui,'DejaVu Sans',sans-serif;fill:var(--muted)}"
         "svg text.lbl{fill:var(--ink)}svg .grid{stroke:var(--line);stroke-width:1}"
         "svg .esc{fill:var(--bad);font-family:monospace}"
         "table{width:100%;border-collapse:collapse;font-size:13px}"
@@ -296,7 +296,14 @@ static const char page_css[] =
         "code{font-family:ui-monospace,'DejaVu Sans Mono',monospace;font-size:12px;"
         "background:#eef1f6;padding:0 4px;border-radius:3px}"
         "footer{color:var(--muted);font-size:12px;margin-top:22px}"
-        "@media (max-width:760px){.two{grid-template-columns:1fr}header.top{display:block}"
+        "table.bars td{vertical-align:middle;overflow-wrap:break-word}"
+        "table.bars .r{width:1%;white-space:nowrap}table.bars "
+        ".name{font-weight:600;margin-bottom:3px}"
+        ".bar{position:relative;height:10px;background:#eef1f6;border-radius:3px}"
+        ".bar span{position:absolute;left:0;top:0;bottom:0;background:var(--finding);"
+        "border-radius:3px}.bar span.o{background:var(--override)}"
+        "@media screen and "
+        "(max-width:760px){.two{grid-template-columns:1fr}header.top{display:block}"
         ".cards{grid-template-columns:repeat(2,1fr)}}"
         "@page{size:A4;margin:14mm 12mm}"
         "@media print{body{background:#fff;font-size:11px}main{max-width:none;padding:0}"
@@ -603,57 +610,45 @@ static void write_timeline(struct page *p) {
         fputs("</section>\n", f);
 }
 
-/* A horizontal bar chart of counts (rules or categories). */
+/* A ranked list of counts (rules or categories) as a table with bars: CSS bars keep the text at
+ * its size on screen and on paper, where a scaled SVG would shrink it. */
 static void write_bars(struct page *p, const char *id, const char *title,
                        const struct pw_audit_report_count *v, size_t n, size_t total,
-                       const char *what) {
+                       const char *head) {
         FILE *f = p->f;
         fprintf(f, "<section id=\"%s\"><h2>%s</h2>", id, title);
         if (!n) {
                 fputs("<p class=\"none\">No findings in the period.</p></section>\n", f);
                 return;
         }
-        const double W = 460, row = 24, L = 160, R = 60;
-        double H = row * (double)n + 6;
         int64_t maxv = 1;
         for (size_t i = 0; i < n; i++)
                 if (v[i].n > maxv)
                         maxv = v[i].n;
-        fprintf(f, "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"%s\" data-pw=\"%s\">",
-                W, H, title, id);
-        for (size_t i = 0; i < n; i++) {
-                double y = row * (double)i + 3;
-                double w = (W - L - R) * (double)v[i].n / (double)maxv;
-                fprintf(f, "<g data-pw=\"%s-row\"><title>", id);
-                pw_html_str(f, v[i].name, PW_HTML_ATTR); /* plain text: no markup in <title> */
-                fprintf(f, ": %s %s in %s events, %s of them overridden</title>", NUM(v[i].n), what,
-                        NUM(v[i].events), NUM(v[i].overridden));
-                fprintf(f, "<text class=\"lbl\" x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">", L - 8,
-                        y + 15);
-                pw_html_escape(f, v[i].name ? v[i].name : "", v[i].name ? strlen(v[i].name) : 0,
-                               PW_HTML_SVG, 0, 28);
-                fputs("</text>", f);
-                double wo = w * (double)v[i].overridden / (double)(v[i].events ? v[i].events : 1);
-                fprintf(f,
-                        "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"16\" rx=\"3\" "
-                        "style=\"fill:var(--finding)\"/>",
-                        L, y + 3, w > 1 ? w : 1);
-                if (wo > 0.5)
-                        fprintf(f,
-                                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.2f\" height=\"16\" "
-                                "rx=\"3\" style=\"fill:var(--override)\"/>",
-                                L, y + 3, wo);
-                fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">%s</text></g>", L + (w > 1 ? w : 1) + 6,
-                        y + 15, NUM(v[i].n));
-        }
-        fputs("</svg>", f);
         fprintf(f,
-                "<p class=\"more\"><i class=\"sw\" style=\"background:var(--finding)\"></i>"
-                "%s <i class=\"sw\" style=\"background:var(--override)\"></i>share of them in "
-                "posts made anyway (override). ",
-                what);
+                "<table class=\"bars\" data-pw=\"%s\"><thead><tr><th>%s</th><th class=\"r\">"
+                "Findings</th><th class=\"r\" title=\"posts made anyway\">Overridden</th></tr>"
+                "</thead><tbody>",
+                id, head);
+        for (size_t i = 0; i < n; i++) {
+                double w = 100.0 * (double)v[i].n / (double)maxv;
+                double wo = v[i].events ? w * (double)v[i].overridden / (double)v[i].events : 0;
+                fprintf(f, "<tr data-pw=\"%s-row\"><td><div class=\"name\">", id);
+                pw_html_value(f, v[i].name, 80);
+                fprintf(f,
+                        "</div><div class=\"bar\"><span style=\"width:%.1f%%\"></span><span "
+                        "class=\"o\" style=\"width:%.1f%%\"></span></div></td>",
+                        w, wo);
+                td_num(p, v[i].n);
+                td_num(p, v[i].overridden);
+                fputs("</tr>", f);
+        }
+        fputs("</tbody></table><p class=\"more\"><i class=\"sw\" style=\"background:"
+              "var(--finding)\"></i>findings <i class=\"sw\" style=\"background:var(--override)"
+              "\"></i>share in posts made anyway (events).",
+              f);
         if (total > n)
-                fprintf(f, "Top %zu of %s.", n, NUM((int64_t)total));
+                fprintf(f, " Top %zu of %s.", n, NUM((int64_t)total));
         fputs("</p></section>\n", f);
 }
 
@@ -971,9 +966,9 @@ static void write_page(struct page *p) {
         write_timeline(p);
         fputs("<div class=\"two\">", p->f);
         write_bars(p, "rules", "Top rules", p->r->rules, p->r->n_rules, p->r->n_rules_total,
-                   "findings");
+                   "Rule");
         write_bars(p, "categories", "Top categories", p->r->categories, p->r->n_categories,
-                   p->r->n_categories_total, "findings");
+                   p->r->n_categories_total, "Category");
         fputs("</div>\n", p->f);
         write_accounts(p);
         write_overrides(p);
