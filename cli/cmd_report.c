@@ -3,7 +3,8 @@
  * The numbers come from pw_audit_report_build() (audit/report.c) and the chain check from
  * pw_audit_verify(), run at the same time on a second read-only handle (the two are the bulk of
  * the work and use one core each). The page has no script, loads nothing (a Content-Security-Policy
- * of default-src 'none' says so to the browser too), draws its charts as inline SVG, and prints.
+ * of default-src 'none' says so to the browser too), draws its timeline as inline SVG and its
+ * rankings as CSS bars, and prints.
  * Every value from the store goes through html.c. */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,13 +31,13 @@
 /* ---- options ------------------------------------------------------------------------------- */
 
 struct report_opts {
-        const char *db;     /* the audit database */
-        const char *output; /* -o FILE, NULL or "-": standard output */
-        int64_t since_us, until_us;
+        const char *db;                    /* the audit database */
+        const char *output;                /* -o FILE, NULL or "-": standard output */
+        int64_t since_us, until_us;        /* the period [since, until), UTC µs */
         bool utc;                          /* show times in UTC instead of local time */
         size_t rows;                       /* rows per list */
         size_t top;                        /* entries per top list */
-        const char *since_arg, *until_arg; /* as given, for the page */
+        const char *since_arg, *until_arg; /* as given; NULL: the defaults */
 };
 
 static void usage(FILE *f) {
@@ -318,11 +319,10 @@ struct page {
         int verify_rc;                          /* pw_audit_verify()'s result */
         const struct pw_audit_verify_result *v; /* its result */
         const char *verify_error;               /* its error text when it could not run */
-        const int64_t *edges;                   /* the timeline's edges */
-        enum unit unit;
-        char host[256];    /* this machine */
-        char admin[64];    /* who ran the report */
-        int64_t generated; /* when */
+        enum unit unit;                         /* the timeline's bucket size */
+        char host[256];                         /* this machine */
+        char admin[64];                         /* who ran the report */
+        int64_t generated;                      /* when */
 };
 
 /* <td> with a value, escaped and isolated. */
@@ -1159,7 +1159,6 @@ int pw_cli_audit_report(int argc, char **argv) {
                 .verify_rc = job.rc,
                 .v = &job.res,
                 .verify_error = job.err.text[0] ? job.err.text : strerror(-job.rc),
-                .edges = edges,
                 .unit = unit,
                 .generated = pw_cli_now_us(),
         };
