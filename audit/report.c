@@ -180,8 +180,9 @@ static void counts_free(struct pw_audit_report_count *v, size_t n) {
         free(v);
 }
 
-/* Moves the counts into a sorted list of at most `max` (+1 for "not recorded", which is listed
- * with name NULL); *ret_total is the number of distinct values. The table is emptied. */
+/* Moves the counts into a list sorted by count of at most `max` entries ("not recorded" is one,
+ * with name NULL); *ret_total is the number of distinct values (names past MAX_NAMES count as
+ * one). The table is emptied. */
 static void names_finish(struct names *c, size_t max, struct pw_audit_report_count **ret_v,
                          size_t *ret_n, size_t *ret_total) {
         size_t n = c->n;
