@@ -96,6 +96,18 @@ check_counts "$out" "$(us 2026-11-09T00:00Z)" "$(us 2026-11-16T00:00Z)"
 [ "$(sed -n 's/.*data-pw-buckets="\([0-9]*\)".*/\1/p' "$out")" = 7 ] ||
         fail "a week in UTC is not 7 daily bars"
 
+# Local time: the timeline's hours and days follow the zone, across a DST change (47 hours on
+# 2026-03-29 in Berlin; days stay days).
+if [ -e /usr/share/zoneinfo/Europe/Berlin ]; then
+        for case in "2026-03-28 2026-03-30 47" "2026-10-20 2026-10-30 10"; do
+                set -- $case
+                TZ=Europe/Berlin report --db "$db" --since "$1" --until "$2" -o "$tmp/tz.html" ||
+                        fail "report in Europe/Berlin exited $?"
+                n=$(sed -n 's/.*data-pw-buckets="\([0-9]*\)".*/\1/p' "$tmp/tz.html")
+                [ "$n" = "$3" ] || fail "Europe/Berlin $1 to $2: $n bars, not $3"
+        done
+fi
+
 # Standard output, and caps: --rows 3.
 report --db "$db" --since 2026-11-01T00:00Z --until 2026-12-15T00:00Z --rows 3 >"$tmp/stdout.html" ||
         fail "report to stdout exited $?"
