@@ -532,8 +532,6 @@ static void write_timeline(struct page *p) {
                 "var(--refused)\"></i>refused company-account uses</span><span>one bar per "
                 "%s</span></div>",
                 unit_names[p->unit]);
-        const double W = 960, H = 250, L = 44, R = 10, T = 10, B = 36;
-        const double pw = W - L - R, ph = H - T - B;
         size_t n = r->n_buckets;
         int64_t maxv = 0;
         for (size_t i = 0; i < n; i++) {
@@ -543,17 +541,25 @@ static void write_timeline(struct page *p) {
                         maxv = s;
         }
         int64_t ymax = nice_max(maxv);
+        /* ticks on round numbers: 5 for a 1 or 5 leading digit (0 2 4 6 8 10), else 4 */
+        int64_t lead = ymax;
+        while (lead >= 10 && lead % 10 == 0)
+                lead /= 10;
+        int ticks = lead == 1 || lead == 5 ? 5 : 4;
+        /* the y axis is as wide as its longest label (about 7.5 units per character) */
+        const double W = 960, H = 250, R = 10, T = 10, B = 36;
+        const double L = 16 + 7.5 * (double)strlen(NUM(ymax));
+        const double pw = W - L - R, ph = H - T - B;
         fprintf(f,
                 "<svg viewBox=\"0 0 %.0f %.0f\" role=\"img\" aria-label=\"timeline\" "
                 "data-pw=\"timeline\" data-pw-buckets=\"%zu\">",
                 W, H, n);
-        for (int k = 0; k <= 4; k++) {
-                double y = T + ph - ph * k / 4.0;
+        for (int k = 0; k <= ticks; k++) {
+                double y = T + ph - ph * k / (double)ticks;
                 fprintf(f,
                         "<line class=\"grid\" x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\"/>"
                         "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"end\">%s</text>",
-                        L, W - R, y, y, L - 6, y + 4,
-                        NUM(ymax * k / 4 * 4 == ymax * k ? ymax * k / 4 : ymax * k / 4));
+                        L, W - R, y, y, L - 6, y + 4, NUM(ymax * k / ticks));
         }
         double bw = n ? pw / (double)n : pw;
         double gap = bw > 6 ? bw * 0.18 : 0;
