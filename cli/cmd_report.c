@@ -259,7 +259,7 @@ static const char page_css[] =
         ".legend{display:flex;gap:16px;font-size:12px;color:var(--muted);margin:4px 0 8px}"
         ".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;"
         "vertical-align:-1px}"
-        ".two{display:grid;grid-template-columns:1fr 1fr;gap:16px}"
+        ".two{display:grid;grid-template-columns:1fr 1fr;gap:16px;margin:16px 0}"
         ".two>section{margin:0}"
         "svg{display:block;width:100%;height:auto}"
         "svg text{font:12.5px system-ui,'DejaVu Sans',sans-serif;fill:var(--muted)}"
@@ -890,7 +890,7 @@ static void write_refused(struct page *p) {
         fputs("</section>\n", f);
 }
 
-static void count_table(struct page *p, const char *key, const char *head,
+static void count_table(struct page *p, const char *key, const char *head, const char *unit,
                         const struct pw_audit_report_count *v, size_t n, size_t total, bool times) {
         FILE *f = p->f;
         if (!n) {
@@ -898,9 +898,9 @@ static void count_table(struct page *p, const char *key, const char *head,
                 return;
         }
         fprintf(f,
-                "<table data-pw=\"%s\"><thead><tr><th>%s</th><th class=\"r\">Events</th>%s"
+                "<table data-pw=\"%s\"><thead><tr><th>%s</th><th class=\"r\">%s</th>%s"
                 "</tr></thead><tbody>",
-                key, head, times ? "<th>First</th><th>Last</th>" : "");
+                key, head, unit, times ? "<th>First</th><th>Last</th>" : "");
         for (size_t i = 0; i < n; i++) {
                 fputs("<tr>", f);
                 td_value(p, v[i].name, 120);
@@ -921,20 +921,19 @@ static void write_context(struct page *p) {
         const struct pw_audit_report *r = p->r;
         const struct report_opts *o = p->o;
         fputs("<div class=\"two\"><section id=\"sites\"><h2>Sites</h2>", f);
-        count_table(p, "sites", "Site <small>(client)</small>", r->sites, r->n_sites,
+        count_table(p, "sites", "Site <small>(client)</small>", "Events", r->sites, r->n_sites,
                     r->n_sites_total, false);
         fputs("</section><section id=\"policies\"><h2>Policies applied</h2>", f);
-        count_table(p, "policies", "Policy id", r->policies, r->n_policies, r->n_policies_total,
-                    true);
+        count_table(p, "policies", "Policy id", "Events", r->policies, r->n_policies,
+                    r->n_policies_total, true);
         fputs("</section></div>\n<div class=\"two\"><section id=\"hosts\"><h2>Hosts</h2>", f);
-        count_table(p, "hosts", "Host <small>(pam)</small>", r->hosts, r->n_hosts, r->n_hosts_total,
-                    false);
+        count_table(p, "hosts", "Host <small>(pam)</small>", "Sessions", r->hosts, r->n_hosts,
+                    r->n_hosts_total, false);
         fputs("<p class=\"note\">Login sessions active in the period, by the host name the PAM "
               "module recorded.</p></section>",
               f);
         fputs("<section id=\"store\"><h2>Store and retention</h2><table><tbody>", f);
-        fprintf(f,
-                "<tr><td>Events stored</td><td class=\"r\" data-pw=\"store-events\">%s</td></tr>",
+        fprintf(f, "<tr><td>Events stored</td><td data-pw=\"store-events\">%s</td></tr>",
                 NUM(r->store.events));
         fputs("<tr><td>Oldest event</td>", f);
         td_time(p, r->store.oldest_us);
