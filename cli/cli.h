@@ -11,4 +11,7 @@ struct pw_cli_command {
         const char *help; /* one line */
 };
 
+/* postwardenctl audit report (cmd_report.c); argv[0] is "report". */
+int pw_cli_audit_report(int argc, char **argv);
+
 #endif

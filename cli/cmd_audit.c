@@ -123,6 +123,8 @@ static int usage(FILE *f) {
                 "       postwardenctl audit redact   --event N --reason TEXT [--json] "
                 "[--socket PATH]\n"
                 "       postwardenctl audit export   --user NAME [--utc] [--db PATH]\n"
+                "       postwardenctl audit report   [--since TIME] [--until TIME] [-o FILE] "
+                "[--utc] [--db PATH]\n"
                 "FILTERS: --user NAME --account HANDLE|ID|NAME --site SITE --since TIME "
                 "--until TIME\n"
                 "         --session ID --limit N\n"
@@ -1466,6 +1468,7 @@ static const struct pw_cli_command audit_commands[] = {
         {"purge", cmd_purge, "delete old events through postwardend (retention)"},
         {"redact", cmd_redact, "replace an event's archived text with a tombstone"},
         {"export", cmd_export, "everything stored about one employee, as JSON"},
+        {"report", pw_cli_audit_report, "one period as a self-contained HTML page"},
         {NULL, NULL, NULL},
 };
 

@@ -12,7 +12,7 @@ int pw_cmd_scan(int argc, char **argv);
 
 static const struct pw_cli_command commands[] = {
         /* name, handler, one-line help; keep sorted */
-        {"audit", pw_cli_audit, "query, verify, purge, redact and export the audit trail"},
+        {"audit", pw_cli_audit, "query, verify, purge, redact, export and report the audit trail"},
         {"policy", pw_cli_policy, "check, compile or try out the company policy"},
         {"scan", pw_cmd_scan, "run the built-in detectors over text (--jsonl for many)"},
         {NULL, NULL, NULL},

@@ -470,4 +470,129 @@ typedef int (*pw_audit_feed_cb)(const struct pw_audit_feed_row *row, void *userd
 int pw_audit_feed(struct pw_audit *a, int64_t after_seq, size_t limit, pw_audit_feed_cb cb,
                   void *userdata, struct pw_error *err);
 
+/* ---- report (postwardenctl audit report) ---------------------------------------------------- */
+
+/* One period's summary for an auditor: counts, a timeline, top rules and categories, the company
+ * accounts with the sessions that acted as them, the latest overrides and refused company-account
+ * uses, and the store's retention state. The chain is not part of it: run pw_audit_verify() on the
+ * whole store beside it (on a second handle it can run in another thread meanwhile). Lists are
+ * capped (the caps below), each with the full count beside it, so a report of a million events
+ * stays small. Everything in it is owned by the struct pw_audit_report and freed with
+ * pw_audit_report_free(). */
+
+struct pw_audit_report_options {
+        int64_t since_us, until_us; /* the period [since, until); 0: unbounded */
+        const int64_t *edges;       /* timeline bucket boundaries, ascending (n_buckets + 1 of
+                                     * them; the caller picks them, e.g. local midnights); NULL:
+                                     * no timeline */
+        size_t n_buckets;           /* buckets between the edges, at most 10000 */
+        size_t max_accounts;        /* company accounts listed; 0: 50 */
+        size_t max_links;           /* sessions listed per company account; 0: 20 */
+        size_t max_items;           /* overrides, refused uses listed; 0: 50 */
+        size_t max_top;             /* rules, categories, sites, policies, hosts listed; 0: 15 */
+};
+
+struct pw_audit_report_tally {
+        int64_t posts;       /* post_attempt events (any verdict) */
+        int64_t blocked;     /* post_attempt events with verdict "block" (not posted) */
+        int64_t warned;      /* post_attempt events with verdict "warn" */
+        int64_t overrides;   /* override events ("post anyway" with a justification) */
+        int64_t auth_blocks; /* auth_block events (company account the user may not use) */
+};
+
+struct pw_audit_report_count {
+        char *name;                /* rule id, category, site, policy id or host; NULL:
+                                    * not recorded */
+        char *extra;               /* rules: the category; otherwise NULL */
+        int64_t n;                 /* findings (rules, categories) or events (the rest) */
+        int64_t events;            /* distinct events (rules, categories); = n otherwise */
+        int64_t overridden;        /* of those, override events */
+        int64_t first_us, last_us; /* policies: first and last use in the period */
+};
+
+struct pw_audit_report_bucket {
+        int64_t start_us;                   /* the bucket's first microsecond (its edge) */
+        struct pw_audit_report_tally tally; /* events in [edge, next edge) */
+};
+
+struct pw_audit_report_link {
+        int64_t session_id;                        /* sessions.id */
+        char *user, *host, *tty, *rhost, *service; /* the login session (NULL: not recorded) */
+        int64_t uid;                               /* -1: unknown */
+        int64_t opened_us, closed_us;              /* closed_us 0: still open */
+        enum pw_audit_source src;                  /* who stated the session (normally pam) */
+        enum pw_audit_tie_rule rule;               /* how postwardend tied it to the account */
+        int64_t first_us, last_us;                 /* first and last use of the account in it */
+        struct pw_audit_report_tally tally;        /* events in the period tied to this session */
+};
+
+struct pw_audit_report_account {
+        int64_t id;                                                   /* accounts.id */
+        char *site, *handle, *display_name, *policy_name, *stable_id; /* NULL: not recorded */
+        struct pw_audit_report_tally tally;                           /* its events in the period */
+        int64_t untied;                     /* of those, without one session (no or
+                                             * several candidate sessions) */
+        size_t n_links_total;               /* sessions that used it in the period */
+        struct pw_audit_report_link *links; /* the latest max_links of them */
+        size_t n_links;                     /* entries in links */
+};
+
+struct pw_audit_report_item {
+        int64_t seq, time_us;       /* the event */
+        enum pw_audit_kind kind;    /* OVERRIDE or AUTH_BLOCK */
+        char *site, *action, *mode; /* as recorded (NULL: not recorded) */
+        char *user, *host;          /* of its session; NULL when not tied to one session */
+        int64_t peer_uid;           /* the kernel's uid of the sender; -1: unknown */
+        int company;                /* 1: acted as a company account */
+        char *handle;               /* the company account's handle (NULL for personal ones) */
+        char *rules;                /* rule ids of its findings, space-separated, or NULL */
+        char *justification;        /* the employee's reason (overrides), or NULL */
+        int redacted;               /* 1: its content was redacted */
+};
+
+struct pw_audit_report {
+        int64_t since_us, until_us;            /* the period as asked (0: unbounded) */
+        int64_t first_us, last_us;             /* first and last event in it (0: none) */
+        int64_t events;                        /* events in the period, all kinds */
+        int64_t by_kind[PW_AUDIT_PURGE + 1];   /* events in the period per enum pw_audit_kind */
+        struct pw_audit_report_tally tally;    /* the period's totals */
+        int64_t company_posts, personal_posts; /* posts (incl. overrides) by account kind */
+        int64_t archived, redacted;            /* events with archived text; redacted events */
+        int64_t sessions, users;               /* login sessions active in the period; users */
+
+        struct pw_audit_report_bucket *buckets; /* the timeline (options.n_buckets entries) */
+        size_t n_buckets;
+
+        struct pw_audit_report_count *rules, *categories, *sites, *policies, *hosts;
+        size_t n_rules, n_categories, n_sites, n_policies, n_hosts; /* listed */
+        size_t n_rules_total, n_categories_total, n_sites_total, n_policies_total,
+                n_hosts_total; /* in all */
+
+        struct pw_audit_report_account *accounts; /* company accounts used in the period, the
+                                                   * most active first */
+        size_t n_accounts, n_accounts_total;
+
+        struct pw_audit_report_item *overrides, *auth_blocks; /* the latest of each, newest first */
+        size_t n_overrides, n_auth_blocks;                    /* listed (totals: in tally) */
+
+        struct {
+                int64_t events;               /* events in the store, all time */
+                int64_t oldest_us, newest_us; /* their time range (0: empty) */
+                int64_t purge_seq;            /* newest purge checkpoint: last purged event */
+                int64_t purge_before_us;      /* its cutoff, 0: never purged */
+                int64_t purge_time_us;        /* when it ran */
+                int64_t heads_logged;         /* "head" checkpoints (heads sent to syslog) */
+                int64_t last_head_us;         /* the newest of them, 0: none */
+        } store;
+};
+
+/* Builds the report of `opt` (borrowed; NULL: everything, no timeline) from `a` (read-only is
+ * enough), in one read transaction (one consistent snapshot). On success *ret is the caller's,
+ * freed with pw_audit_report_free(); on failure it is untouched. */
+int pw_audit_report_build(struct pw_audit *a, const struct pw_audit_report_options *opt,
+                          struct pw_audit_report **ret, struct pw_error *err);
+
+/* Frees a report; accepts NULL; returns NULL. */
+struct pw_audit_report *pw_audit_report_free(struct pw_audit_report *r);
+
 #endif

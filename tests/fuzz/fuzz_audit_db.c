@@ -1,5 +1,6 @@
 /* Fuzz target: an audit database file that is damaged or crafted. Opening it read-only and
- * read-write, verifying, querying and writing to it must give errors, never a crash. The input
+ * read-write, verifying, querying, building a report and writing to it must give errors, never a
+ * crash. The input
  * is the whole file image. */
 #include <fcntl.h>
 #include <stdint.h>
@@ -48,6 +49,17 @@ static void read_all(struct pw_audit *a) {
         pw_audit_account_find(a, NULL, "@AcmeCorp", &id, &e);
         size_t m;
         pw_audit_sessions_open_for_uid(a, 1000, &id, 1, &m, &e);
+        /* the report's aggregates (postwardenctl audit report), with a timeline and small caps */
+        static const int64_t edges[] = {INT64_MIN / 2, 0, 1700000000000000, INT64_MAX / 2};
+        struct pw_audit_report_options ro = {.edges = edges,
+                                             .n_buckets = 3,
+                                             .max_accounts = 2,
+                                             .max_links = 2,
+                                             .max_items = 2,
+                                             .max_top = 2};
+        struct pw_audit_report *r = NULL;
+        if (pw_audit_report_build(a, &ro, &r, &e) == 0)
+                pw_audit_report_free(r);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
