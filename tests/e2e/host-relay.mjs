@@ -21,9 +21,11 @@ process.stdin.on('data', (chunk) => {
       const f = JSON.parse(buf.subarray(4, 4 + n).toString('utf8'));
       entry = { type: f.type, id: f.id };
       if (f.type === 'post_attempt') {
-        Object.assign(entry, { site: f.site, verdict: f.verdict, posted: f.posted, findings: f.findings, override_justification: f.override_justification ?? null, has_text: 'text' in f });
+        Object.assign(entry, { site: f.site, account: f.account, verdict: f.verdict, posted: f.posted, findings: f.findings, override_justification: f.override_justification ?? null, has_text: 'text' in f });
       }
-      if (f.type === 'check') entry.text_length = f.text.length;
+      if (f.type === 'check') Object.assign(entry, { site: f.site, account: f.account, text_length: f.text.length });
+      if (f.type === 'account') Object.assign(entry, { site: f.site, handle: f.handle, stable_id: f.stable_id ?? null, detected_by: f.detected_by });
+      if (f.type === 'site_problem') Object.assign(entry, { site: f.site, problem: f.problem, adapter: f.adapter ?? null });
     } catch (e) {
       entry = { error: String(e) };
     }
