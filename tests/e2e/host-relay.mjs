@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 const [log, host, ...args] = process.argv.slice(2);
+// The browser's arguments come last (Chromium: the caller's origin; Firefox: the host manifest's
+// path and the extension id): logged so the tests can see how the browser started the host.
+fs.appendFileSync(log, `${JSON.stringify({ type: 'relay_start', args: args.slice(-2) })}\n`);
 const child = spawn(host, args, { stdio: ['pipe', 'inherit', 'inherit'] });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1));
 
