@@ -234,7 +234,7 @@ export const FIXTURE_SITE = {
 // close }. `settings` go to the extension's local settings (the stricter-only layer: sites,
 // failMode, perfMarks) the way an admin's managed settings would, since managed storage needs a
 // machine-wide policy file the tests must not write.
-export async function launch({ hostPath = null, settings = {}, tag = 'run', args = [], sites = [FIXTURE_SITE], env = undefined } = {}) {
+export async function launch({ hostPath = null, settings = {}, tag = 'run', args = [], sites = [FIXTURE_SITE], env = undefined, executablePath = CHROMIUM } = {}) {
   if (!fs.existsSync(CHROMIUM)) {
     console.error(`e2e: ${CHROMIUM} not found: run tools/install-deps test (Debian package chromium)`);
     process.exit(1);
@@ -244,7 +244,7 @@ export async function launch({ hostPath = null, settings = {}, tag = 'run', args
   const expectedId = manifestKeyId();
   installHostManifest(userDataDir, hostPath, expectedId);
   const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
+    executablePath,
     headless: false,
     viewport: { width: 1000, height: 700 },
     ignoreHTTPSErrors: true,
