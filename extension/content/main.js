@@ -98,7 +98,9 @@ class Page {
       // re-read the acting accounts shortly after the page changes (cheap when nothing did).
       const attributeFilter = [...this.adapter.actorAttributes, 'aria-checked', 'aria-selected', 'class'];
       new MutationObserver(() => {
+        const t0 = this.settings.perfMarks ? performance.now() : 0;
         if (!this.actorTimer) this.actorTimer = setTimeout(() => this.actorsChanged(), ACTOR_DELAY_MS);
+        if (t0) performance.measure('postwarden-mutations', { start: t0, end: performance.now() });
       }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter });
     }
     if (window === window.top && this.site.expect?.length) setTimeout(() => this.checkExpectations(), EXPECT_DELAY_MS);
@@ -122,6 +124,7 @@ class Page {
   }
 
   actorsChanged() {
+    const t0 = this.settings.perfMarks ? performance.now() : 0;
     this.actorTimer = 0;
     for (const b of this.live) {
       if (!b.el.isConnected) { this.live.delete(b); continue; }
@@ -131,6 +134,7 @@ class Page {
       this.path = location.pathname;
       if (window === window.top && this.site.expect?.length) setTimeout(() => this.checkExpectations(), EXPECT_DELAY_MS);
     }
+    if (t0) performance.measure('postwarden-actors', { start: t0, end: performance.now() });
   }
 
   // A configured site that shows no compose box, or no acting account, where its adapter expects
