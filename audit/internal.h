@@ -64,6 +64,8 @@ enum stmt {
         ST_UNVOUCHED_CLOSE,
         ST_UNVOUCHED_ACCOUNT,
         ST_UNVOUCHED_LINK,
+        ST_Q_ACCOUNTS,
+        ST_Q_LINKS,
         ST__MAX
 };
 

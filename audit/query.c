@@ -165,3 +165,84 @@ int pw_audit_archive_text(struct pw_audit *a, int64_t seq, char **ret_text, size
                      (long long)seq);
         return redacted ? -ENODATA : -ENOENT;
 }
+
+int pw_audit_query_accounts(struct pw_audit *a, const struct pw_audit_account_filter *f,
+                            pw_audit_account_cb cb, void *userdata, struct pw_error *err) {
+        static const struct pw_audit_account_filter all = {0};
+        if (!a || !cb)
+                return -EINVAL;
+        if (!f)
+                f = &all;
+        int r = 0;
+        sqlite3_stmt *st = audit_stmt(a, ST_Q_ACCOUNTS, &r, err);
+        if (!st)
+                return r;
+        bind_opt_i64(st, ":id", f->account_id > 0 ? f->account_id : -1);
+        bind_text(st, ":site", f->site);
+        bind_text(st, ":name", f->name);
+        bind_opt_i64(st, ":company",
+                     f->which == PW_AUDIT_ACCOUNTS_COMPANY    ? 1
+                     : f->which == PW_AUDIT_ACCOUNTS_PERSONAL ? 0
+                                                              : -1);
+        bind_opt_i64(st, ":session_id", f->session_id > 0 ? f->session_id : -1);
+        bind_i64(st, ":limit", limit_of(f->limit));
+        bind_i64(st, ":counts", f->no_counts ? 0 : 1);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct pw_audit_account_row row = {
+                        .id = sqlite3_column_int64(st, 0),
+                        .site = col_text(st, 1),
+                        .company = (int)col_i64(st, 2, 0),
+                        .stable_id = col_text(st, 3),
+                        .handle = col_text(st, 4),
+                        .display_name = col_text(st, 5),
+                        .policy_name = col_text(st, 6),
+                        .handle_hmac = col_text(st, 7),
+                        .src = audit_source_from_name(col_text(st, 8)),
+                        .first_seen_us = col_i64(st, 9, 0),
+                        .last_seen_us = col_i64(st, 10, 0),
+                        .n_sessions = col_i64(st, 11, 0),
+                };
+                r = cb(&row, userdata);
+                if (r != 0) {
+                        sqlite3_reset(st);
+                        return r;
+                }
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, "querying accounts", err);
+}
+
+int pw_audit_query_links(struct pw_audit *a, const struct pw_audit_link_filter *f,
+                         pw_audit_link_cb cb, void *userdata, struct pw_error *err) {
+        static const struct pw_audit_link_filter all = {0};
+        if (!a || !cb)
+                return -EINVAL;
+        if (!f)
+                f = &all;
+        int r = 0;
+        sqlite3_stmt *st = audit_stmt(a, ST_Q_LINKS, &r, err);
+        if (!st)
+                return r;
+        bind_opt_i64(st, ":session_id", f->session_id > 0 ? f->session_id : -1);
+        bind_opt_i64(st, ":account_id", f->account_id > 0 ? f->account_id : -1);
+        int rc;
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                struct pw_audit_link_row row = {
+                        .id = sqlite3_column_int64(st, 0),
+                        .session_id = sqlite3_column_int64(st, 1),
+                        .account_id = sqlite3_column_int64(st, 2),
+                        .rule = (enum pw_audit_tie_rule)col_i64(st, 3, 0),
+                        .src = audit_source_from_name(col_text(st, 4)),
+                        .first_us = col_i64(st, 5, 0),
+                        .last_us = col_i64(st, 6, 0),
+                };
+                r = cb(&row, userdata);
+                if (r != 0) {
+                        sqlite3_reset(st);
+                        return r;
+                }
+        }
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : audit_sql_error(a, rc, "querying links", err);
+}

@@ -148,6 +148,23 @@ static const char *const stmt_sql[ST__MAX] = {
         [ST_UNVOUCHED_LINK] = "SELECT id FROM session_accounts l WHERE first_us >= :cutoff AND "
                               "NOT EXISTS (SELECT 1 FROM events e WHERE e.link_id = l.id AND "
                               "e.kind = 'session_link') LIMIT 1",
+        /* postwardenctl audit accounts: the accounts table is small (one row per account). */
+        [ST_Q_ACCOUNTS] =
+                "SELECT a.id, a.site, a.company, a.stable_id, a.handle, a.display_name, "
+                "a.policy_name, a.handle_hmac, a.src, a.first_seen_us, a.last_seen_us, "
+                "CASE WHEN :counts THEN (SELECT count(DISTINCT l.session_id) FROM "
+                "session_accounts l WHERE l.account_id = a.id) ELSE 0 END FROM accounts a WHERE "
+                "(:id IS NULL OR a.id = :id) AND (:site IS NULL OR a.site = :site) AND "
+                "(:company IS NULL OR a.company = :company) AND (:name IS NULL OR "
+                "ltrim(a.handle, '@') = ltrim(:name, '@') COLLATE NOCASE OR a.stable_id = :name "
+                "OR a.policy_name = :name COLLATE NOCASE) AND (:session_id IS NULL OR EXISTS "
+                "(SELECT 1 FROM session_accounts l WHERE l.account_id = a.id AND "
+                "l.session_id = :session_id)) "
+                "ORDER BY a.company DESC, a.site, a.handle COLLATE NOCASE, a.id LIMIT :limit",
+        [ST_Q_LINKS] = "SELECT id, session_id, account_id, rule, src, first_us, last_us "
+                       "FROM session_accounts WHERE (:session_id IS NULL OR session_id = "
+                       ":session_id) AND (:account_id IS NULL OR account_id = :account_id) "
+                       "ORDER BY session_id, account_id, rule",
 };
 
 sqlite3_stmt *audit_stmt(struct pw_audit *a, enum stmt which, int *ret_r, struct pw_error *err) {

@@ -6,11 +6,13 @@
 
 #include "cli.h"
 
+int pw_cli_audit(int argc, char **argv);
 int pw_cli_policy(int argc, char **argv);
 int pw_cmd_scan(int argc, char **argv);
 
 static const struct pw_cli_command commands[] = {
         /* name, handler, one-line help; keep sorted */
+        {"audit", pw_cli_audit, "query, verify, purge, redact and export the audit trail"},
         {"policy", pw_cli_policy, "check, compile or try out the company policy"},
         {"scan", pw_cmd_scan, "run the built-in detectors over text (--jsonl for many)"},
         {NULL, NULL, NULL},

@@ -359,6 +359,64 @@ typedef int (*pw_audit_event_cb)(const struct pw_audit_event_row *row, void *use
 int pw_audit_query_events(struct pw_audit *a, const struct pw_audit_event_filter *f,
                           pw_audit_event_cb cb, void *userdata, struct pw_error *err);
 
+struct pw_audit_account_row {
+        int64_t id;               /* accounts.id */
+        const char *site;         /* e.g. "x.com" */
+        int company;              /* 1: company account; 0: personal (HMAC only) */
+        const char *stable_id;    /* company accounts: the site's id, or NULL */
+        const char *handle;       /* company accounts: e.g. "@AcmeCorp", or NULL */
+        const char *display_name; /* company accounts, or NULL */
+        const char *policy_name;  /* the company account's name in the policy, or NULL */
+        const char *handle_hmac;  /* personal accounts: HMAC of the handle (hex), or NULL */
+        enum pw_audit_source src; /* who claimed it */
+        int64_t first_seen_us;    /* when it was first seen */
+        int64_t last_seen_us;     /* when it was last seen */
+        int64_t n_sessions;       /* login sessions linked to it */
+};
+
+enum {
+        PW_AUDIT_ACCOUNTS_ANY = 0,      /* company and personal accounts */
+        PW_AUDIT_ACCOUNTS_COMPANY = 1,  /* company accounts only */
+        PW_AUDIT_ACCOUNTS_PERSONAL = 2, /* personal accounts only */
+};
+
+struct pw_audit_account_filter {
+        int64_t account_id; /* this account, 0: any */
+        const char *site;   /* on this site, NULL: any */
+        const char *name;   /* handle (case-insensitive, with or without a leading "@"), stable
+                             * id, or the policy's name of the account; NULL: any */
+        int which;          /* PW_AUDIT_ACCOUNTS_* */
+        int64_t session_id; /* linked to this login session, 0: any */
+        size_t limit;       /* at most this many rows, 0: no limit */
+        int no_counts;      /* 1: leave n_sessions 0 (skips counting each account's links) */
+};
+
+/* Calls `cb` for each account matching `f` (NULL: all): company accounts first, then by site and
+ * handle. As pw_audit_query_sessions. */
+typedef int (*pw_audit_account_cb)(const struct pw_audit_account_row *row, void *userdata);
+int pw_audit_query_accounts(struct pw_audit *a, const struct pw_audit_account_filter *f,
+                            pw_audit_account_cb cb, void *userdata, struct pw_error *err);
+
+struct pw_audit_link_row {
+        int64_t id;                  /* session_accounts.id */
+        int64_t session_id;          /* the login session */
+        int64_t account_id;          /* the account acted as */
+        enum pw_audit_tie_rule rule; /* how postwardend tied them */
+        enum pw_audit_source src;    /* who stated the link (the service) */
+        int64_t first_us, last_us;   /* first and last time it was seen */
+};
+
+struct pw_audit_link_filter {
+        int64_t session_id; /* links of this session, 0: any */
+        int64_t account_id; /* links of this account, 0: any */
+};
+
+/* Calls `cb` for each session-account link matching `f` (NULL: all), by session, account and
+ * rule. As pw_audit_query_sessions. */
+typedef int (*pw_audit_link_cb)(const struct pw_audit_link_row *row, void *userdata);
+int pw_audit_query_links(struct pw_audit *a, const struct pw_audit_link_filter *f,
+                         pw_audit_link_cb cb, void *userdata, struct pw_error *err);
+
 /* The archived text of event `seq` into *ret_text (malloc'd, NUL-terminated, caller frees) and
  * its length. -ENOENT: nothing archived; -ENODATA: redacted. */
 int pw_audit_archive_text(struct pw_audit *a, int64_t seq, char **ret_text, size_t *ret_len,
