@@ -5,7 +5,9 @@
 // native host it starts relays from that session; the employee types a personal draft and posts
 // it, then switches to @AcmeCorp on the x.com fixture and posts as the company. Then the audit
 // store must link that login session to @AcmeCorp with tie rule 1 (kernel audit session id =
-// the PAM session's), and hold no text of the personal draft (database, WAL and SHM files).
+// the PAM session's: `postwardenctl audit sessions --account @AcmeCorp` names it, and the
+// store's session_accounts row says rule 1), and hold no text of the personal draft (database,
+// WAL and SHM files).
 //
 // Skips (77) when a part is not built, pamtester or libpam_wrapper is missing, or this kernel
 // gives no audit sessions (writing /proc/self/loginuid fails: tie rule 1 cannot happen).
@@ -25,6 +27,7 @@ const build = process.env.PW_BUILD_DIR ? path.resolve(process.env.PW_BUILD_DIR) 
 const hostBin = hostBinary();
 const daemon = build && path.join(build, 'daemon', 'postwardend');
 const pamModule = build && path.join(build, 'pam', 'pam_postwarden.so');
+const ctl = build && path.join(build, 'cli', 'postwardenctl');
 const findLib = () => {
   for (const d of ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib', '/lib']) {
     const f = path.join(d, 'libpam_wrapper.so');
@@ -45,7 +48,9 @@ const skip = (why) => {
   console.log(`e2e: ${why}: skipped`);
   process.exit(SKIP);
 };
-if (!hostBin || !fs.existsSync(daemon ?? '') || !fs.existsSync(pamModule ?? '')) skip('postwarden-host, postwardend or pam_postwarden.so is not built (PW_BUILD_DIR)');
+if (!hostBin || !fs.existsSync(daemon ?? '') || !fs.existsSync(pamModule ?? '') || !fs.existsSync(ctl ?? '')) {
+  skip('postwarden-host, postwardend, pam_postwarden.so or postwardenctl is not built (PW_BUILD_DIR)');
+}
 if (!pamtester || !pamWrapper) skip('pamtester or libpam_wrapper is missing (tools/install-deps test)');
 try {
   execFileSync('sh', ['-c', `echo ${process.getuid()} >/proc/self/loginuid`], { stdio: 'ignore' });
@@ -173,8 +178,19 @@ test('the whole system: a PAM login session posts as @AcmeCorp and is linked to 
     await new Promise((r) => setTimeout(r, 50));
   }
 
-  // TODO(lead, after merging wip/cli7): assert with `postwardenctl audit sessions --account @AcmeCorp`
-  // (the issue's command) instead of this query on the store.
+  // The issue's question, with the admin's command: which login session acted as @AcmeCorp?
+  const out = execFileSync(ctl, ['audit', 'sessions', '--account', '@AcmeCorp', '--json', '--db', db()], { encoding: 'utf8' });
+  const rows = out.split('\n').filter(Boolean).map((l) => JSON.parse(l));
+  assert.equal(rows.length, 1, out);
+  assert.equal(rows[0].session, opened[0].id, 'postwardenctl names the PAM login session');
+  assert.equal(rows[0].audit_sessionid, sessionid);
+  assert.equal(rows[0].service, 'pw-e2e-login');
+  assert.equal(rows[0].src, 'pam');
+  assert.equal(rows[0].account, '@AcmeCorp');
+  assert.equal(rows[0].site, 'x.com');
+  assert.equal(rows[0].rule, 'sessionid', 'tie rule 1 (postwardenctl calls it "sessionid")');
+
+  // The same link in the store, with the rule's number.
   const links = sql(`SELECT s.id AS session, s.user, s.service, s.audit_sessionid, a.site, a.handle, a.stable_id, a.company,
       l.rule, l.src FROM session_accounts l JOIN sessions s ON s.id = l.session_id JOIN accounts a ON a.id = l.account_id
       WHERE a.handle = '@AcmeCorp'`);
