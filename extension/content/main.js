@@ -113,11 +113,15 @@ class Page {
 
   // Tells the worker (and through it the host and service) the acting account, once per page and
   // account. Resolves to the host's answer ({ companyAccount, authorised, ... }) or null.
+  // A page that shows only a stable id (e.g. a Page admin view's URL) reports it as the handle
+  // too: the account message needs one (docs/protocol.md §3.3).
   report(account) {
-    if (!account?.handle) return Promise.resolve(null);
+    if (!account?.handle && !account?.stable_id) return Promise.resolve(null);
     const key = `${accountKey(account)}|${account.detected_by}`;
     if (!this.reported.has(key)) {
-      this.reported.set(key, this.send({ what: Kind.ACCOUNT, site: account.site ?? this.site.name, account: wire(account) })
+      const a = wire(account);
+      a.handle ??= a.stable_id;
+      this.reported.set(key, this.send({ what: Kind.ACCOUNT, site: account.site ?? this.site.name, account: a })
         .then((r) => (r?.ok ? r : null)));
     }
     return this.reported.get(key);

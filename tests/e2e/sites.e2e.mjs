@@ -185,6 +185,14 @@ test('LinkedIn Page admin view: the Page is the acting account (urn:li:organizat
   const r = await waitFrame((f) => f.type === 'account' && f.detected_by === 'dom:linkedin-page-admin', 'admin view account');
   assert.equal(r.stable_id, 'urn:li:organization:2414183');
   assert.equal(r.handle, 'acme-corp');
+  // Without the header, the admin view's URL still names the Page (id only: sent as the handle too).
+  await page.evaluate(() => document.querySelector('.org-admin-header').remove());
+  await type(page, { box: '.ql-editor' }, 'Acme is hiring engineers in Porto.');
+  await waitAttr(page, '.share-box', 'data-postwarden-account-by', 'url:linkedin-page-admin-url');
+  assert.equal(await page.locator('.share-box').getAttribute('data-postwarden-account-kind'), 'company', 'the policy matches by id');
+  const u = await waitFrame((f) => f.type === 'account' && f.detected_by === 'url:linkedin-page-admin-url', 'admin view url account');
+  assert.equal(u.stable_id, 'urn:li:organization:2414183');
+  assert.equal(u.handle, 'urn:li:organization:2414183');
   await page.close();
 });
 
