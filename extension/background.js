@@ -3,7 +3,10 @@
 // host. Listeners are registered at the top level, synchronously, so that an event that wakes the
 // worker finds them; one switch on the message kind answers trusted senders only.
 
-import { Kind, PORT_NAME, Unavailable, validateRuntimeMessage, trustedSender, checkFrame, postAttemptFrame, parseVerdict, MAX_TEXT_UNITS } from './messages.js';
+import {
+  Kind, PORT_NAME, Unavailable, validateRuntimeMessage, trustedSender, checkFrame, postAttemptFrame, parseVerdict,
+  accountFrame, siteProblemFrame, parseAccountReply, MAX_TEXT_UNITS, SELF_DECLARED,
+} from './messages.js';
 import { effectiveSettings, siteForUrl } from './settings.js';
 import { HostConnection, HostError } from './host.js';
 
@@ -82,7 +85,7 @@ function noteTab(sender, facts) {
   if (id === undefined || sender.frameId !== 0 && !tabs.has(id)) return;
   tabs.set(id, { ...(tabs.get(id) ?? {}), ...facts });
   const st = tabs.get(id);
-  const text = st.available === false ? '!' : '';
+  const text = st.available === false || st.problems?.length ? '!' : '';
   api.action.setBadgeText({ tabId: id, text }).catch(() => {});
   api.action.setBadgeBackgroundColor({ tabId: id, color: '#b00020' }).catch(() => {});
 }
@@ -102,7 +105,9 @@ async function answer(msg, sender) {
       const settings = await loadSettings();
       const site = sender.tab ? siteForUrl(settings.sites, sender.url) : null;
       const st = await host.ensure();
-      if (site) noteTab(sender, { site: site.name, available: st.available, reason: st.reason });
+      // A new page in the tab's top frame starts with no problems and no account seen.
+      const fresh = sender.frameId === 0 ? { problems: [], account: null } : {};
+      if (site) noteTab(sender, { site: site.name, available: st.available, reason: st.reason, ...fresh });
       return {
         ok: true,
         site,
@@ -139,6 +144,35 @@ async function answer(msg, sender) {
         return { ok: true };
       } catch (e) {
         return unavailableReply(e);
+      }
+    }
+    case Kind.ACCOUNT: {
+      // The acting account of a compose box: the service links a company account to the login
+      // session. A self-declared answer is sent as such (detected_by) and changes nothing else.
+      try {
+        const reply = await host.request((id) => accountFrame(id, msg));
+        const r = parseAccountReply(reply);
+        if (!r.ok) return { ok: false, unavailable: Unavailable.REFUSED, detail: r.error };
+        noteTab(sender, {
+          account: {
+            handle: msg.account.handle, site: msg.site, detectedBy: msg.account.detected_by,
+            selfDeclared: msg.account.detected_by === SELF_DECLARED, companyAccount: r.value.companyAccount, authorised: r.value.authorised,
+          },
+        });
+        return { ok: true, ...r.value };
+      } catch (e) {
+        return unavailableReply(e);
+      }
+    }
+    case Kind.SITE_PROBLEM: {
+      const id = sender.tab?.id;
+      const have = tabs.get(id)?.problems ?? [];
+      if (!have.includes(msg.problem)) noteTab(sender, { problems: [...have, msg.problem] });
+      try {
+        await host.request((rid) => siteProblemFrame(rid, msg));
+        return { ok: true, told: true };
+      } catch (e) {
+        return unavailableReply(e, { told: false });
       }
     }
     case Kind.TAB_STATUS: {

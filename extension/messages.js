@@ -19,7 +19,22 @@ export const Kind = Object.freeze({
   CHECK: 'check', // a draft to check
   POST_ATTEMPT: 'post_attempt', // a submit happened (posted or stopped)
   TAB_STATUS: 'tab_status', // popup: what the worker knows about a tab
+  ACCOUNT: 'account', // the acting account of a compose box (detected, or declared by the employee)
+  SITE_PROBLEM: 'site_problem', // a configured site shows no compose box or account where expected
 });
+
+// What a site can lack (site_problem); the host is told, the popup says it.
+export const SiteProblem = Object.freeze({
+  NO_COMPOSE_BOX: 'no_compose_box',
+  NO_ACCOUNT: 'no_account',
+});
+export const SITE_PROBLEM_TEXT = Object.freeze({
+  no_compose_box: 'Postwarden found no compose box on this page, where this site usually has one. The site may have changed; your admin has been told.',
+  no_account: 'Postwarden could not tell which account this page posts as. The stricter rules apply; your admin has been told.',
+});
+
+// How an account was found: the adapters' "dom:HOW" / "url:HOW", or the employee's own answer.
+export const SELF_DECLARED = 'self-declared';
 
 // Host frame types (docs/protocol.md).
 export const HostType = Object.freeze({
@@ -27,6 +42,7 @@ export const HostType = Object.freeze({
   CHECK: 'check',
   ACCOUNT: 'account',
   POST_ATTEMPT: 'post_attempt',
+  SITE_PROBLEM: 'site_problem',
   ERROR: 'error',
 });
 
@@ -182,6 +198,25 @@ export function validateRuntimeMessage(msg) {
         overridable, justification: j, text, findings,
       });
     }
+    case Kind.ACCOUNT: {
+      const bad = exactKeys(msg, ['what', 'site', 'account']);
+      if (bad) return fail(`account: ${bad}`);
+      if (!isStr(msg.site, MAX_SITE) || msg.site === '') return fail('account: site must be a non-empty string');
+      const badAccount = checkAccount(msg.account);
+      if (badAccount) return fail(`account: ${badAccount}`);
+      const a = msg.account;
+      if (a === null || !isStr(a.handle ?? null, 256) || !a.handle) return fail('account: account.handle must be a non-empty string');
+      if (!isStr(a.detected_by ?? null, 256) || !a.detected_by) return fail('account: account.detected_by must be a non-empty string');
+      return ok({ what: msg.what, site: msg.site, account: { handle: a.handle, stable_id: a.stable_id ?? null, display_name: a.display_name ?? null, detected_by: a.detected_by } });
+    }
+    case Kind.SITE_PROBLEM: {
+      const bad = exactKeys(msg, ['what', 'site', 'problem'], ['adapter']);
+      if (bad) return fail(`site_problem: ${bad}`);
+      if (!isStr(msg.site, MAX_SITE) || msg.site === '') return fail('site_problem: site must be a non-empty string');
+      if (!Object.values(SiteProblem).includes(msg.problem)) return fail(`site_problem: problem must be ${Object.values(SiteProblem).join(' or ')}`);
+      if ('adapter' in msg && !(typeof msg.adapter === 'string' && /^[a-z0-9-]{1,40}$/.test(msg.adapter))) return fail('site_problem: adapter must be an adapter name');
+      return ok({ what: msg.what, site: msg.site, problem: msg.problem, adapter: msg.adapter ?? null });
+    }
     default:
       return fail(`unknown message kind ${JSON.stringify(String(msg.what)).slice(0, 40)}`);
   }
@@ -223,6 +258,35 @@ export function postAttemptFrame(id, m, companyAccount) {
   if (m.justification !== null) body.override_justification = m.justification;
   if (companyAccount && m.text !== null) body.text = m.text;
   return hostFrame(id, HostType.POST_ATTEMPT, body);
+}
+
+// account: the acting account of a compose box, for the host (docs/protocol.md §3.3). The service
+// links a company account to the employee's login session.
+export function accountFrame(id, m) {
+  return hostFrame(id, HostType.ACCOUNT, {
+    site: m.site, handle: m.account.handle, stable_id: m.account.stable_id, display_name: m.account.display_name,
+    detected_by: m.account.detected_by,
+  });
+}
+
+// site_problem: a configured site shows no compose box or no acting account where its adapter
+// expects one (docs/protocol.md §3.5).
+export function siteProblemFrame(id, m) {
+  const body = { site: m.site, problem: m.problem };
+  if (m.adapter) body.adapter = m.adapter;
+  return hostFrame(id, HostType.SITE_PROBLEM, body);
+}
+
+// Reads an account reply: { companyAccount, authorised, accountName, linked }.
+export function parseAccountReply(frame) {
+  if (!isObj(frame) || frame.type !== HostType.ACCOUNT) return fail('not an account reply');
+  if (typeof frame.company_account !== 'boolean' || typeof frame.authorised !== 'boolean') return fail('account reply lacks company_account or authorised');
+  return ok({
+    companyAccount: frame.company_account,
+    authorised: frame.company_account && frame.authorised,
+    accountName: typeof frame.account_name === 'string' ? frame.account_name : null,
+    linked: frame.linked === true,
+  });
 }
 
 // The host's account object: { handle, stable_id }, or null.

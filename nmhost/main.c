@@ -182,6 +182,7 @@ int main(int argc, char **argv) {
                 .timeout_ms = timeout_ms ? timeout_ms : pw_nm_config_timeout_ms(cfg),
                 .cache_entries = no_cache ? SIZE_MAX : 0,
                 .caller = caller,
+                .log_fd = STDERR_FILENO, /* the browser logs the host's stderr */
         };
         struct pw_nm_host *h = NULL;
         err = (struct pw_error){0};

@@ -37,6 +37,7 @@ struct pw_nm_host {
         char *caller;                 /* the calling extension's id, or NULL */
         char *user;                   /* the login name of our uid */
         char *groups[MAX_GROUPS + 1]; /* our group names, NULL-terminated */
+        int log_fd;                   /* diagnostics (site problems), or 0 for none */
 };
 
 /* ---- small helpers --------------------------------------------------------------------------- */
@@ -598,6 +599,59 @@ static int do_account(struct pw_nm_host *h, json_t *root, json_t *id, char **ret
         return finish(r, ret, ret_len);
 }
 
+/* site_problem: a configured site showed no compose box or no acting account where the
+ * extension's adapter expects one (the site may have changed). Logged for the admin, with the site
+ * and the adapter only; the service has no request for it (yet), so nothing is relayed. */
+static int do_site_problem(struct pw_nm_host *h, json_t *root, json_t *id, char **ret,
+                           size_t *ret_len) {
+        json_error_t jerr;
+        json_t *ign, *av = NULL;
+        const char *site, *problem, *adapter = NULL;
+        char msg[300];
+
+        if (json_unpack_ex(root, &jerr, 0, "{s:o, s:o, s:o, s:s, s:s, s?o !}", "v", &ign, "id",
+                           &ign, "type", &ign, "site", &site, "problem", &problem, "adapter",
+                           &av) < 0) {
+                snprintf(msg, sizeof msg, "site_problem: %s", jerr.text);
+                return error_reply(id, PW_NM_E_BAD_FIELDS, msg, ret, ret_len);
+        }
+        if (opt_string(av, &adapter) < 0)
+                return error_reply(id, PW_NM_E_BAD_FIELDS,
+                                   "site_problem: adapter must be a string or null", ret, ret_len);
+        if (strcmp(problem, "no_compose_box") && strcmp(problem, "no_account"))
+                return error_reply(id, PW_NM_E_BAD_VALUE,
+                                   "site_problem: problem must be no_compose_box or no_account",
+                                   ret, ret_len);
+        if (!site[0] || !short_enough(site, FIELD_MAX) || !short_enough(adapter, FIELD_MAX) ||
+            (adapter && !adapter[0]))
+                return error_reply(id, PW_NM_E_BAD_VALUE,
+                                   "site_problem: a field is empty or too long", ret, ret_len);
+        if (h->log_fd > 0) {
+                /* Only printable ASCII of the site's and adapter's names reaches the log. */
+                char s[FIELD_MAX + 1], a[FIELD_MAX + 1];
+                size_t i;
+                for (i = 0; site[i] && i < FIELD_MAX; i++)
+                        s[i] = site[i] > ' ' && site[i] < 0x7f ? site[i] : '?';
+                s[i] = '\0';
+                for (i = 0; adapter && adapter[i] && i < FIELD_MAX; i++)
+                        a[i] = adapter[i] > ' ' && adapter[i] < 0x7f ? adapter[i] : '?';
+                a[adapter ? i : 0] = '\0';
+                dprintf(h->log_fd,
+                        "postwarden-host: site %s (adapter %s): %s where one is expected; "
+                        "the site may have changed its pages: update the selectors\n",
+                        s, adapter ? a : "-",
+                        !strcmp(problem, "no_compose_box") ? "no compose box"
+                                                           : "no acting account");
+        }
+        json_t *r = envelope(id, "site_problem");
+        if (!r || json_object_set_new(r, "noted", json_true()) < 0 ||
+            json_object_set_new(r, "relayed", json_false()) < 0) {
+                json_decref(r);
+                return -ENOMEM;
+        }
+        return finish(r, ret, ret_len);
+}
+
 /* post_attempt: a submit the employee made or tried, for the audit. The shape is the service's
  * own (docs/service-protocol.md), so relay mode forwards it as it is, under the service's id. */
 static int do_post_attempt(struct pw_nm_host *h, json_t *root, json_t *id, char **ret,
@@ -734,9 +788,12 @@ int pw_nm_host_handle(struct pw_nm_host *h, const char *msg, size_t len, char **
                         k = do_account(h, root, id, ret_reply, ret_len);
                 else if (!strcmp(t, "post_attempt"))
                         k = do_post_attempt(h, root, id, ret_reply, ret_len);
+                else if (!strcmp(t, "site_problem"))
+                        k = do_site_problem(h, root, id, ret_reply, ret_len);
                 else
                         k = error_reply(id, PW_NM_E_UNKNOWN_TYPE,
-                                        "type must be hello, check, account or post_attempt",
+                                        "type must be hello, check, account, post_attempt or "
+                                        "site_problem",
                                         ret_reply, ret_len);
         }
         if (k == -EMSGSIZE)
@@ -824,6 +881,7 @@ int pw_nm_host_new(const struct pw_nm_host_options *o, struct pw_nm_host **ret,
                 return -ENOMEM;
         h->standalone = o->policy_path || o->policy;
         h->timeout_ms = o->timeout_ms ? o->timeout_ms : PW_CLIENT_TIMEOUT_MS_DEFAULT;
+        h->log_fd = o->log_fd > 0 ? o->log_fd : 0;
         int k = load_identity(h);
         if (k < 0)
                 goto fail;

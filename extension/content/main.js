@@ -5,13 +5,23 @@
 // Per keystroke the work is a WeakMap look-up, a counter and a timer: the draft is read and sent
 // only after a pause in typing (debounce), and at submit time when the verdict is not current.
 
-import { Kind, PORT_NAME, Unavailable } from '../messages.js';
-import { createAdapter } from '../adapters/generic.js';
+import { Kind, PORT_NAME, Unavailable, SiteProblem, SELF_DECLARED } from '../messages.js';
+import { createSiteAdapter, sameAccount } from '../adapters/site.js';
 import { DraftState } from './state.js';
 import { decideSubmit, combine, isSendChord } from './enforce.js';
 import { Ui } from './ui.js';
 
 const EMPTY = Object.freeze({ action: 'allow', overridable: false, companyAccount: false, message: '', findings: [] });
+
+// How long after the page settles (and after an in-page navigation) the adapter's expectations
+// are checked: a configured site that shows no compose box or account where one should be.
+const EXPECT_DELAY_MS = 1500;
+// Pause after page mutations before acting accounts are read again (actor switchers).
+const ACTOR_DELAY_MS = 60;
+
+// The account as the messages carry it (the site it is on travels separately).
+const wire = (a) => (a ? { handle: a.handle, stable_id: a.stable_id, display_name: a.display_name, detected_by: a.detected_by } : null);
+const accountKey = (a) => (a ? `${a.site}|${a.stable_id ?? ''}|${a.handle ?? ''}` : '');
 
 // A request/answer channel to the worker over one port (opened again after the worker restarts).
 // Resolves every request, with { ok: false, unavailable: 'worker' } when the worker is gone.
@@ -59,7 +69,11 @@ class Page {
     this.send = send; // runtime message to the worker
     this.site = status.site; // the configured site entry
     this.settings = status.settings; // failMode, debounceMs, overridesAllowed, perfMarks
-    this.adapter = createAdapter(status.site);
+    this.adapter = createSiteAdapter(status.site);
+    this.reported = new Map(); // accountKey -> Promise of the host's account reply (once per page)
+    this.problems = new Set(); // site problems reported from this page
+    this.path = location.pathname; // for in-page navigations
+    this.actorTimer = 0; // pending re-read of acting accounts
     this.ui = new Ui(document, { top: window === window.top });
     this.byTarget = new WeakMap(); // event target -> Box, or null when it is no compose box
     this.boxes = new WeakMap(); // compose box element -> Box
@@ -79,6 +93,68 @@ class Page {
       const { text } = this.adapter.read(el);
       if (text.trim() !== '') this.box(el).check();
     }
+    if (this.adapter.knowsActors) {
+      // An actor switcher, a Page admin view or an in-page navigation changes who a box posts as:
+      // re-read the acting accounts shortly after the page changes (cheap when nothing did).
+      const attributeFilter = [...this.adapter.actorAttributes, 'aria-checked', 'aria-selected', 'class'];
+      new MutationObserver(() => {
+        const t0 = this.settings.perfMarks ? performance.now() : 0;
+        if (!this.actorTimer) this.actorTimer = setTimeout(() => this.actorsChanged(), ACTOR_DELAY_MS);
+        if (t0) performance.measure('postwarden-mutations', { start: t0, end: performance.now() });
+      }).observe(document, { subtree: true, childList: true, attributes: true, attributeFilter });
+    }
+    if (window === window.top && this.site.expect?.length) setTimeout(() => this.checkExpectations(), EXPECT_DELAY_MS);
+  }
+
+  // The acting account of a box now (null: unknown), with the site it posts to.
+  accountOf(el) {
+    return this.adapter.account(el);
+  }
+
+  // Tells the worker (and through it the host and service) the acting account, once per page and
+  // account. Resolves to the host's answer ({ companyAccount, authorised, ... }) or null.
+  // A page that shows only a stable id (e.g. a Page admin view's URL) reports it as the handle
+  // too: the account message needs one (docs/protocol.md §3.3).
+  report(account) {
+    if (!account?.handle && !account?.stable_id) return Promise.resolve(null);
+    const key = `${accountKey(account)}|${account.detected_by}`;
+    if (!this.reported.has(key)) {
+      const a = wire(account);
+      a.handle ??= a.stable_id;
+      this.reported.set(key, this.send({ what: Kind.ACCOUNT, site: account.site ?? this.site.name, account: a })
+        .then((r) => (r?.ok ? r : null)));
+    }
+    return this.reported.get(key);
+  }
+
+  actorsChanged() {
+    const t0 = this.settings.perfMarks ? performance.now() : 0;
+    this.actorTimer = 0;
+    for (const b of this.live) {
+      if (!b.el.isConnected) { this.live.delete(b); continue; }
+      b.actorMaybeChanged();
+    }
+    if (location.pathname !== this.path) {
+      this.path = location.pathname;
+      if (window === window.top && this.site.expect?.length) setTimeout(() => this.checkExpectations(), EXPECT_DELAY_MS);
+    }
+    if (t0) performance.measure('postwarden-actors', { start: t0, end: performance.now() });
+  }
+
+  // A configured site that shows no compose box, or no acting account, where its adapter expects
+  // one: the popup says so and the host is told (the site may have changed; selectors need an
+  // update in the managed settings).
+  checkExpectations() {
+    const e = this.adapter.expectation();
+    if (!e) return;
+    const boxes = this.adapter.boxesIn(document);
+    let problem = null;
+    if (e.compose && boxes.length === 0) problem = SiteProblem.NO_COMPOSE_BOX;
+    else if (e.account && this.adapter.knowsActors && boxes.every((el) => !this.accountOf(el))) problem = SiteProblem.NO_ACCOUNT;
+    if (!problem || this.problems.has(problem)) return;
+    this.problems.add(problem);
+    this.ui.setProblem(problem);
+    this.send({ what: Kind.SITE_PROBLEM, site: this.site.name, problem, adapter: this.site.adapter ?? 'generic' });
   }
 
   box(el) {
@@ -163,7 +239,7 @@ class Page {
   decide(boxes) {
     const per = boxes.map((b) => {
       const { text } = this.adapter.read(b.el);
-      const verdict = text.trim() === '' ? EMPTY : b.state.current(text);
+      const verdict = text.trim() === '' ? EMPTY : (b.accountCurrent() ? b.state.current(text) : null);
       const d = decideSubmit({ verdict, justification: b.state.overrideFor(text), settings: this.settings });
       return { b, text, verdict, d };
     });
@@ -230,8 +306,8 @@ class Page {
       const action = verdict?.unavailable ? 'unavailable' : (verdict?.action ?? (d.action === 'unavailable' ? 'unavailable' : 'block'));
       const msg = {
         what: Kind.POST_ATTEMPT,
-        site: this.site.name,
-        account: this.adapter.account(b.el),
+        site: b.checkedSite ?? this.site.name,
+        account: wire(b.checkedAccount),
         action,
         outcome,
         overridable: verdict?.overridable === true,
@@ -257,17 +333,64 @@ class Box {
     this.lastSubmit = null; // { boxes, redispatch } of the last stopped submit
     this.resubmitting = false; // a stopped submit is being checked, to be re-dispatched
     this.note = ''; // a line shown under the verdict
+    this.account = undefined; // the acting account last read (null: unknown; undefined: not yet)
+    this.checkedAccount = null; // the account the shown verdict was checked for
+    this.checkedSite = null; // the site the shown verdict was checked for
+    this.checkedDetected = null; // the account the adapter saw when the shown verdict was checked
+    this.declared = null; // the employee's own answer: { handle, companyAccount, authorised }
     const container = page.adapter.containerOf(el);
     container.setAttribute('data-postwarden-box', '');
     this.view = page.ui.view(el, container, {
       rerender: () => this.render(this.note),
       override: (justification) => this.override(justification),
+      declare: (handle) => this.declare(handle),
       // What the panel must never cover: the box's submit controls (read at render time only).
       avoid: () => {
         const scope = page.adapter.scopeOf(el);
         return scope ? page.adapter.submitsIn(scope) : [];
       },
     });
+  }
+
+  // Whether the shown verdict was checked for the account the box posts as now.
+  accountCurrent() {
+    return sameAccount(this.page.accountOf(this.el), this.checkedDetected);
+  }
+
+  // The page changed: if the acting account is another one now, the verdict no longer counts and
+  // the draft is checked again for the new account (switching actor mid-draft re-checks).
+  actorMaybeChanged() {
+    const now = this.page.accountOf(this.el);
+    if (this.account === undefined || sameAccount(now, this.account)) return;
+    this.account = now;
+    if (this.state.verdict || this.dirty) {
+      this.edited();
+      this.check({ now: true });
+    }
+  }
+
+  // What a check is sent with: the detected account; without one, the employee's answer only if
+  // it makes things stricter (a company account they may not post as); else none, so the policy
+  // applies the stricter of both modes. A self-declared answer never lifts a block.
+  checkAccount() {
+    const a = this.page.accountOf(this.el);
+    this.account = a;
+    if (a) return a;
+    const d = this.declared;
+    if (d && d.companyAccount && !d.authorised) return { handle: d.handle, stable_id: null, display_name: null, detected_by: SELF_DECLARED, site: this.page.site.name };
+    return null;
+  }
+
+  // The employee says which account this is (asked only when the adapter could not tell).
+  async declare(handle) {
+    const page = this.page;
+    const r = await page.report({ handle, stable_id: null, display_name: null, detected_by: SELF_DECLARED, site: page.site.name });
+    this.declared = { handle, companyAccount: r?.companyAccount === true, authorised: r?.authorised === true };
+    if (this.declared.companyAccount && !this.declared.authorised) {
+      this.edited();
+      await this.check({ now: true });
+    }
+    this.render('Recorded as your own answer. It cannot lift a block: the stricter rules still apply.');
   }
 
   edited() {
@@ -297,11 +420,14 @@ class Box {
   async #run(seq) {
     const page = this.page;
     const model = page.adapter.read(this.el);
+    const account = this.checkAccount();
+    const site = account?.site ?? page.site.name;
     let verdict;
     if (model.text.trim() === '') verdict = EMPTY;
     else {
+      if (account && account.detected_by !== SELF_DECLARED) page.report(account);
       if (page.settings.perfMarks) performance.mark('postwarden-check-sent');
-      const r = await page.send({ what: Kind.CHECK, seq, site: page.site.name, account: page.adapter.account(this.el), text: model.text });
+      const r = await page.send({ what: Kind.CHECK, seq, site, account: wire(account), text: model.text });
       if (page.settings.perfMarks) performance.mark('postwarden-check-reply');
       verdict = r?.ok ? r.verdict : { unavailable: r?.unavailable ?? Unavailable.WORKER };
       page.ui.setIndicator(r?.ok ? 'active' : 'unavailable', r?.unavailable);
@@ -309,6 +435,9 @@ class Box {
     if (!this.state.accept(seq, verdict, model.text)) return false; // stale: a newer draft exists
     this.dirty = false;
     this.model = model;
+    this.checkedAccount = account;
+    this.checkedSite = site;
+    this.checkedDetected = this.account ?? null;
     this.render();
     if (page.settings.perfMarks) performance.mark('postwarden-verdict', { detail: { seq, action: verdict.action ?? 'unavailable' } });
     return true;
@@ -321,7 +450,10 @@ class Box {
       this.page.ui.note(this.view, note);
       return;
     }
-    this.page.ui.render(this.view, { verdict, note, model: this.model, ...this.page.settings });
+    this.page.ui.render(this.view, {
+      verdict, note, model: this.model, ...this.page.settings,
+      account: this.checkedAccount, declared: this.declared, knowsActors: this.page.adapter.knowsActors,
+    });
     this.view.container.setAttribute('data-postwarden-seq', String(this.state.verdictSeq));
   }
 

@@ -6,7 +6,7 @@
 // data-postwarden-* attributes on a box's container (stable hooks for tests and admins).
 
 import { mapSpan, overlayPieces } from './text.js';
-import { UNAVAILABLE_TEXT } from '../messages.js';
+import { UNAVAILABLE_TEXT, SITE_PROBLEM_TEXT } from '../messages.js';
 
 const CSS_TEXT = `
 :host { all: initial; }
@@ -21,6 +21,11 @@ const CSS_TEXT = `
 .pw-title { font-weight: 600; margin: 0 0 4px; }
 .pw-findings { margin: 4px 0; padding-left: 18px; }
 .pw-excerpt { font-family: ui-monospace, monospace; color: #555; }
+.pw-account { margin: 0 0 4px; font-weight: 600; }
+.pw-account[data-kind="company"] { color: #0b3d91; }
+.pw-account[data-kind="unknown"] { color: #a86400; font-weight: normal; }
+.pw-declare { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; align-items: center; }
+.pw-declare input { font: inherit; }
 .pw-note { margin: 4px 0 0; color: #333; font-style: italic; }
 .pw-actions { margin-top: 6px; display: flex; gap: 6px; flex-wrap: wrap; align-items: flex-start; }
 .pw-actions textarea { width: 100%; min-height: 3em; box-sizing: border-box; font: inherit; }
@@ -87,6 +92,14 @@ export class Ui {
       : 'Postwarden active';
   }
 
+  // A site that shows no compose box or account where its adapter expects one (the popup says
+  // it in words; the indicator carries it for admins and tests).
+  setProblem(problem) {
+    if (!this.indicator) return;
+    this.indicator.dataset.postwardenProblem = problem;
+    this.indicator.title = SITE_PROBLEM_TEXT[problem] ?? problem;
+  }
+
   // A view for one compose box: its panel and overlay, created on first use.
   view(box, container, handlers) {
     const doc = this.doc;
@@ -128,6 +141,7 @@ export class Ui {
     v.panel.replaceChildren();
     const doc = this.doc;
     const add = (...nodes) => v.panel.append(...nodes);
+    const accountKind = this.#account(v, state, add);
 
     if (kind === 'unavailable') {
       add(el(doc, 'p', { class: 'pw-title' }, `Postwarden protection is unavailable: ${UNAVAILABLE_TEXT[verdict.unavailable] ?? verdict.unavailable}.`));
@@ -152,12 +166,58 @@ export class Ui {
     }
     if (note) add(el(doc, 'p', { class: 'pw-note', 'data-postwarden-note': '' }, note));
 
-    const visible = kind !== 'allow' || Boolean(note);
+    const visible = kind !== 'allow' || Boolean(note) || accountKind === 'company' || accountKind === 'unknown';
     v.panel.hidden = !visible;
     if (visible) this.panels.add(v);
     else this.panels.delete(v);
     this.#highlight(v, verdict.unavailable ? [] : verdict.findings, model);
     if (visible) this.#place(v);
+  }
+
+  // The acting account: "Posting as @AcmeCorp (company account)" for a company account; for an
+  // unknown actor on a site that shows actors, that the stricter rules apply, and a question the
+  // employee may answer (recorded as self-declared; it never lifts a block). Marks the container:
+  // data-postwarden-account (handle), -account-kind (company | personal | unknown), -account-by.
+  #account(v, state, add) {
+    const { verdict, account, declared, knowsActors } = state;
+    const c = v.container;
+    if (verdict.unavailable || !knowsActors) {
+      for (const a of ['data-postwarden-account', 'data-postwarden-account-kind', 'data-postwarden-account-by']) c.removeAttribute(a);
+      return null;
+    }
+    const doc = this.doc;
+    const selfDeclared = account?.detected_by === 'self-declared';
+    const known = account && !selfDeclared;
+    // unknown only where it matters: the policy has company accounts on this site (mode unknown)
+    const kind = verdict.companyAccount ? 'company' : (known || verdict.mode !== 'unknown' ? 'personal' : 'unknown');
+    c.setAttribute('data-postwarden-account-kind', kind);
+    c.setAttribute('data-postwarden-account', account?.handle ?? '');
+    c.setAttribute('data-postwarden-account-by', account?.detected_by ?? '');
+    const name = account?.handle ?? account?.stable_id ?? '';
+    if (kind === 'company') {
+      const line = el(doc, 'p', { class: 'pw-account', 'data-postwarden-account-line': 'company', 'data-kind': 'company' },
+        `Posting as ${name} (company account)${selfDeclared ? ', as you told Postwarden' : ''}`);
+      add(line);
+      if (!verdict.authorised) add(el(doc, 'p', { 'data-postwarden-unauthorised': '' }, 'You are not authorised to post as this account.'));
+    } else if (kind === 'unknown') {
+      add(el(doc, 'p', { class: 'pw-account', 'data-postwarden-account-line': 'unknown', 'data-kind': 'unknown' },
+        'Postwarden could not tell which account this box posts as: the stricter rules of personal and company posts apply.'));
+      if (declared) {
+        add(el(doc, 'p', { 'data-postwarden-declared': declared.handle }, `You said: ${declared.handle}. This is recorded as your own answer.`));
+      } else {
+        const form = el(doc, 'div', { class: 'pw-declare' });
+        const input = el(doc, 'input', { type: 'text', 'data-postwarden-declare-handle': '', placeholder: '@account', maxlength: '100', 'aria-label': 'Which account are you posting as?' });
+        const ok = el(doc, 'button', { type: 'button', 'data-postwarden-declare': '' }, 'Tell Postwarden');
+        ok.addEventListener('click', (e) => {
+          e.stopPropagation();
+          const h = input.value.trim();
+          if (h) v.handlers.declare(h);
+        });
+        form.append(el(doc, 'span', {}, 'Which account is this?'), input, ok);
+        add(form);
+      }
+    }
+    return kind;
   }
 
   #overrideControls(v) {

@@ -1,6 +1,7 @@
 // messages.js: what the worker accepts from content scripts, and how host frames are read.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import {
   Kind, validateRuntimeMessage, trustedSender, reasonFromLastError, reasonFromCode, readHostFrame,
   parseVerdict, parseHello, checkFrame, postAttemptFrame, errorOf, Unavailable, MAX_TEXT_UNITS,
@@ -179,4 +180,31 @@ test('frames to the host: check, and post_attempt with text only for a company a
   const st = validateRuntimeMessage(attempt({ action: 'block', outcome: 'stopped' })).value;
   assert.equal(postAttemptFrame(9, st, false).posted, false);
   assert.equal(postAttemptFrame(9, validateRuntimeMessage(attempt({ action: 'unavailable' })).value, false), null);
+});
+
+test('account: the acting account with how it was found; handle and detected_by required', async () => {
+  const { validateRuntimeMessage, accountFrame, parseAccountReply } = await import('../messages.js');
+  const good = { what: 'account', site: 'x.com', account: { handle: '@AcmeCorp', stable_id: '1234567890', display_name: 'Acme Corp', detected_by: 'dom:x-account-switcher' } };
+  const v = validateRuntimeMessage(good);
+  assert.equal(v.ok, true);
+  assert.deepEqual(accountFrame(7, v.value), { v: 1, id: 7, type: 'account', site: 'x.com', handle: '@AcmeCorp', stable_id: '1234567890', display_name: 'Acme Corp', detected_by: 'dom:x-account-switcher' });
+  assert.match(validateRuntimeMessage({ ...good, account: { stable_id: '1', detected_by: 'dom' } }).error, /handle must be a non-empty string/);
+  assert.match(validateRuntimeMessage({ ...good, account: { handle: '@a' } }).error, /detected_by/);
+  assert.match(validateRuntimeMessage({ ...good, account: null }).error, /handle/);
+  assert.match(validateRuntimeMessage({ ...good, extra: 1 }).error, /unexpected field "extra"/);
+  assert.deepEqual(parseAccountReply({ v: 1, id: 7, type: 'account', company_account: true, authorised: false, account_name: 'acme-x', linked: true }).value,
+    { companyAccount: true, authorised: false, accountName: 'acme-x', linked: true });
+  assert.equal(parseAccountReply({ type: 'account', company_account: 'yes', authorised: false }).ok, false);
+  // authorised means nothing without a company account
+  assert.equal(parseAccountReply({ type: 'account', company_account: false, authorised: true }).value.authorised, false);
+});
+
+test('site_problem: only the known problems; the frame is the golden one', async () => {
+  const { validateRuntimeMessage, siteProblemFrame } = await import('../messages.js');
+  const v = validateRuntimeMessage({ what: 'site_problem', site: 'x.com', problem: 'no_compose_box', adapter: 'x' });
+  assert.equal(v.ok, true);
+  const golden = JSON.parse(fs.readFileSync(new URL('../../tests/golden/nm-site-problem.json', import.meta.url), 'utf8'));
+  assert.deepEqual(siteProblemFrame(41, v.value), golden.request);
+  assert.match(validateRuntimeMessage({ what: 'site_problem', site: 'x.com', problem: 'site_down' }).error, /problem must be/);
+  assert.match(validateRuntimeMessage({ what: 'site_problem', site: 'x.com', problem: 'no_account', adapter: 'X!' }).error, /adapter/);
 });

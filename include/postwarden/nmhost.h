@@ -122,6 +122,7 @@ struct pw_nm_host_options {
         int timeout_ms;                 /* relay: per-request timeout; 0: the default */
         size_t cache_entries;           /* verdict cache size; 0: default; SIZE_MAX: off */
         const char *caller;             /* the calling extension id (for hello), or NULL */
+        int log_fd;                     /* diagnostics for the admin (site_problem); 0: none */
 };
 
 /* Creates a host. In standalone mode the policy is loaded now; a policy that fails to load is

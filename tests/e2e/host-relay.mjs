@@ -6,6 +6,9 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 
 const [log, host, ...args] = process.argv.slice(2);
+// The browser's arguments come last (Chromium: the caller's origin; Firefox: the host manifest's
+// path and the extension id): logged so the tests can see how the browser started the host.
+fs.appendFileSync(log, `${JSON.stringify({ type: 'relay_start', args: args.slice(-2) })}\n`);
 const child = spawn(host, args, { stdio: ['pipe', 'inherit', 'inherit'] });
 child.on('exit', (code, signal) => process.exit(signal ? 1 : code ?? 1));
 
@@ -21,9 +24,11 @@ process.stdin.on('data', (chunk) => {
       const f = JSON.parse(buf.subarray(4, 4 + n).toString('utf8'));
       entry = { type: f.type, id: f.id };
       if (f.type === 'post_attempt') {
-        Object.assign(entry, { site: f.site, verdict: f.verdict, posted: f.posted, findings: f.findings, override_justification: f.override_justification ?? null, has_text: 'text' in f });
+        Object.assign(entry, { site: f.site, account: f.account, verdict: f.verdict, posted: f.posted, findings: f.findings, override_justification: f.override_justification ?? null, has_text: 'text' in f });
       }
-      if (f.type === 'check') entry.text_length = f.text.length;
+      if (f.type === 'check') Object.assign(entry, { site: f.site, account: f.account, text_length: f.text.length });
+      if (f.type === 'account') Object.assign(entry, { site: f.site, handle: f.handle, stable_id: f.stable_id ?? null, detected_by: f.detected_by });
+      if (f.type === 'site_problem') Object.assign(entry, { site: f.site, problem: f.problem, adapter: f.adapter ?? null });
     } catch (e) {
       entry = { error: String(e) };
     }

@@ -4,13 +4,17 @@
 // 1. Per keystroke: the content script's own input and keydown handlers, timed with
 //    performance.measure() (settings.perfMarks) while 2,000 characters are typed, in a textarea
 //    and in a contenteditable editor.
+//    The same on the x.com site fixture (site adapter: the acting account is read again 60 ms
+//    after the page changes): the handlers, the mutation observer's callback, and the re-read.
 // 2. Last keystroke -> verdict shown: from the last input event's measure to the
 //    "postwarden-verdict" mark set after the verdict is rendered, over `trials` drafts typed at
 //    ~25 ms per key, each text unique so the host's verdict cache never answers.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, startFixtureServer, hostBinary, setupHost, manifestKeyId, setSettings, percentile } from './harness.mjs';
+import {
+  launch, startFixtureServer, hostBinary, setupHost, manifestKeyId, setSettings, percentile, startSiteServer, hostResolverRules,
+} from './harness.mjs';
 
 const trials = Number(process.argv[2] ?? 50);
 const hostBin = hostBinary();
@@ -21,7 +25,8 @@ if (!hostBin) {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pw-measure-'));
 const host = setupHost(tmp, hostBin, manifestKeyId(), { relay: false }); // the product's path only
 const server = await startFixtureServer();
-const browser = await launch({ hostPath: host.hostPath, tag: 'measure', settings: { perfMarks: true } });
+const sites = await startSiteServer(tmp);
+const browser = await launch({ hostPath: host.hostPath, tag: 'measure', settings: { perfMarks: true }, args: [hostResolverRules(sites.port), '--ignore-certificate-errors'] });
 await setSettings(browser.worker, { perfMarks: true });
 
 const fmt = (xs) => `p50 ${percentile(xs, 50).toFixed(3)} ms, p99 ${percentile(xs, 99).toFixed(3)} ms, max ${Math.max(...xs).toFixed(3)} ms (n=${xs.length})`;
@@ -51,6 +56,24 @@ for (const [name, sel] of [['textarea.html', '#box'], ['editable.html', '#box']]
   const n = Math.min(m.input.length, m.keydown.length);
   const both = Array.from({ length: n }, (_, i) => m.input[i] + m.keydown[i]);
   console.log(`${name}: both per keystroke: ${fmt(both)}`);
+  await page.close();
+}
+
+{
+  const page = await browser.context.newPage();
+  await page.goto('https://x.com/home');
+  await page.locator('postwarden-ui').waitFor({ state: 'attached' });
+  const sel = '[data-testid="tweetTextarea_0"]';
+  await page.locator(sel).click();
+  await page.evaluate(() => performance.clearMeasures());
+  await page.keyboard.type(words, { delay: 0 });
+  await page.waitForTimeout(600);
+  const m = await page.evaluate(() => Object.fromEntries(['input', 'keydown', 'mutations', 'actors']
+    .map((k) => [k, performance.getEntriesByName(`postwarden-${k}`).map((e) => e.duration)])));
+  const n = Math.min(m.input.length, m.keydown.length);
+  console.log(`x.com (site adapter): both handlers per keystroke: ${fmt(Array.from({ length: n }, (_, i) => m.input[i] + m.keydown[i]))}`);
+  console.log(`x.com (site adapter): mutation observer callback: ${fmt(m.mutations)}`);
+  console.log(`x.com (site adapter): acting-account re-read (after 60 ms without changes): ${fmt(m.actors)}`);
   await page.close();
 }
 
@@ -90,4 +113,5 @@ console.log(`  above debounce: p50 ${(percentile(lat, 50) - 250).toFixed(1)} ms,
 await page.close();
 await browser.close();
 await server.close();
+await sites.close();
 fs.rmSync(tmp, { recursive: true, force: true });

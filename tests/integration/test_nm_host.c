@@ -209,6 +209,33 @@ static void hello_then_eof_exits_zero(void **state) {
         free(in.p);
 }
 
+/* site_problem is noted and logged on stderr for the admin: one line, the site's name with
+ * non-printable bytes replaced, no other content. */
+static void site_problem_is_logged_on_stderr(void **state) {
+        struct env *e = *state;
+        struct nmh_buf in = {0};
+        nmh_frame_json(&in, json_pack("{s:i, s:i, s:s, s:s, s:s, s:s}", "v", 1, "id", 9, "type",
+                                      "site_problem", "site", "x.com\n\x1b[31m", "problem",
+                                      "no_account", "adapter", "x"));
+        json_t *r;
+        assert_int_equal(run(e, &in, 0, 0, &r), 0);
+        json_t *a = json_array_get(r, 0);
+        assert_string_equal(json_string_value(json_object_get(a, "type")), "site_problem");
+        assert_true(json_is_true(json_object_get(a, "noted")));
+        json_decref(r);
+        free(in.p);
+        FILE *f = fopen(e->log, "r");
+        assert_non_null(f);
+        char line[512] = "";
+        int found = 0;
+        while (fgets(line, sizeof line, f))
+                if (strstr(line, "site x.com??[31m (adapter x): no acting account where one is "
+                                 "expected"))
+                        found = 1;
+        fclose(f);
+        assert_true(found);
+}
+
 static void no_input_exits_zero_silently(void **state) {
         struct nmh_buf in = {0};
         json_t *r;
@@ -569,6 +596,7 @@ int main(void) {
                 cmocka_unit_test(golden_frames_standalone),
                 cmocka_unit_test(hello_then_eof_exits_zero),
                 cmocka_unit_test(no_input_exits_zero_silently),
+                cmocka_unit_test(site_problem_is_logged_on_stderr),
                 cmocka_unit_test(oversize_frame_is_skipped_and_host_goes_on),
                 cmocka_unit_test(huge_length_then_eof),
                 cmocka_unit_test(zero_length_then_hello),
