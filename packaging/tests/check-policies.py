@@ -1,0 +1,138 @@
+#!/usr/bin/env python3
+"""Checks the generated browser policies (ctest packaging.browser_policies) against the policy
+names and value types that Chrome, Edge and Firefox document, and checks that every file names
+the same extension: the id of the packed CRX, which the native-messaging manifests and the host's
+configuration must allow.
+
+Usage: check-policies.py POLICY_DIR NM_MANIFEST_DIR CRX_UPDATES_XML"""
+import json
+import re
+import sys
+import xml.etree.ElementTree as ET
+
+pol_dir, nm_dir, updates = sys.argv[1:4]
+errors = []
+
+
+def err(msg):
+    errors.append(msg)
+
+
+def load(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+ID = re.compile(r"^[a-p]{32}$")
+tree = ET.parse(updates)
+ns = {"g": "http://www.google.com/update2/response"}
+app = tree.getroot().find("g:app", ns)
+crx_id = app.get("appid")
+if not ID.match(crx_id or ""):
+    err("updates.xml: appid %r is not an extension id" % crx_id)
+check = app.find("g:updatecheck", ns)
+if not check.get("codebase", "").endswith("/postwarden.crx") or not check.get("version"):
+    err("updates.xml: updatecheck needs codebase .../postwarden.crx and a version")
+
+
+def boolean(v):
+    return isinstance(v, bool)
+
+
+def avail(v):  # IncognitoModeAvailability / InPrivateModeAvailability / DeveloperToolsAvailability
+    return isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 2
+
+
+def strlist(v):
+    return isinstance(v, list) and all(isinstance(x, str) for x in v)
+
+
+# Chrome Enterprise policy list (chromeenterprise.google/policies) and Microsoft Edge's.
+CHROME = {
+    "NativeMessagingUserLevelHosts": boolean,
+    "ExtensionInstallForcelist": strlist,
+    "IncognitoModeAvailability": avail,
+    "BrowserGuestModeEnabled": boolean,
+    "ExtensionInstallBlocklist": strlist,
+    "ExtensionInstallAllowlist": strlist,
+    "NativeMessagingBlocklist": strlist,
+    "NativeMessagingAllowlist": strlist,
+    "BrowserAddPersonEnabled": boolean,
+    "DeveloperToolsAvailability": avail,
+}
+EDGE = dict(CHROME)
+del EDGE["IncognitoModeAvailability"]
+EDGE["InPrivateModeAvailability"] = avail
+
+
+def check_chrome(name, p, known, required):
+    for k, v in p.items():
+        if k not in known:
+            err("%s: %s is not a policy of this browser" % (name, k))
+        elif not known[k](v):
+            err("%s: %s has a value of the wrong type: %r" % (name, k, v))
+    for k, v in required.items():
+        if p.get(k) != v:
+            err("%s: %s must be %r, is %r" % (name, k, v, p.get(k)))
+    for entry in p.get("ExtensionInstallForcelist", []):
+        ext, _, url = entry.partition(";")
+        if ext != crx_id:
+            err("%s: force-installs %s, the CRX is %s" % (name, ext, crx_id))
+        if not re.match(r"^(https?|file)://.+/updates\.xml$", url):
+            err("%s: update URL %r" % (name, url))
+    for ext in p.get("ExtensionInstallAllowlist", []):
+        if ext != crx_id:
+            err("%s: allows %s, the CRX is %s" % (name, ext, crx_id))
+
+
+base = {"NativeMessagingUserLevelHosts": False, "BrowserGuestModeEnabled": False}
+chrome = load(pol_dir + "/chrome.json")
+check_chrome("chrome.json", chrome, CHROME, dict(base, IncognitoModeAvailability=1))
+if not chrome.get("ExtensionInstallForcelist"):
+    err("chrome.json: no ExtensionInstallForcelist")
+edge = load(pol_dir + "/edge.json")
+check_chrome("edge.json", edge, EDGE, dict(base, InPrivateModeAvailability=1))
+strict = load(pol_dir + "/chrome-strict.json")
+check_chrome("chrome-strict.json", strict, CHROME, {})
+if "com.postwarden.host" not in strict.get("NativeMessagingAllowlist", []):
+    err("chrome-strict.json: NativeMessagingAllowlist must allow com.postwarden.host")
+
+# Firefox: the enterprise policy reference (policies.json has one top-level key, "policies").
+ff = load(pol_dir + "/firefox-policies.json")
+if set(ff) != {"policies"}:
+    err("firefox-policies.json: the only top-level key must be 'policies'")
+fp = ff.get("policies", {})
+for k in fp:
+    if k not in ("ExtensionSettings", "DisablePrivateBrowsing", "PrivateBrowsingModeAvailability"):
+        err("firefox-policies.json: unexpected policy %s" % k)
+if not boolean(fp.get("DisablePrivateBrowsing")):
+    err("firefox-policies.json: DisablePrivateBrowsing must be a boolean")
+nm_ff = load(nm_dir + "/firefox/com.postwarden.host.json")
+ff_id = nm_ff["allowed_extensions"][0]
+es = fp.get("ExtensionSettings", {})
+if set(es) != {ff_id}:
+    err("firefox-policies.json: ExtensionSettings must name %s only, names %s" % (ff_id, list(es)))
+for ext, s in es.items():
+    if s.get("installation_mode") != "force_installed":
+        err("firefox-policies.json: %s: installation_mode must be force_installed" % ext)
+    if not re.match(r"^(https?|file)://.+\.xpi$", s.get("install_url", "")):
+        err("firefox-policies.json: %s: install_url must point at an .xpi" % ext)
+    if "private_browsing" in s and not boolean(s["private_browsing"]):
+        err("firefox-policies.json: %s: private_browsing must be a boolean" % ext)
+    extra = set(s) - {"installation_mode", "install_url", "private_browsing", "updates_disabled"}
+    if extra:
+        err("firefox-policies.json: %s: unknown keys %s" % (ext, sorted(extra)))
+
+# The native-messaging manifests and the host's configuration allow the packed extension.
+for b in ("chrome", "chromium", "edge"):
+    m = load("%s/%s/com.postwarden.host.json" % (nm_dir, b))
+    if m["allowed_origins"] != ["chrome-extension://%s/" % crx_id]:
+        err("%s manifest allows %s, the CRX is %s" % (b, m["allowed_origins"], crx_id))
+host = load(nm_dir + "/host.json")
+if crx_id not in host["allowed_extensions"]:
+    err("host.json does not allow the CRX's id %s" % crx_id)
+
+if errors:
+    print("\n".join("FAIL: " + e for e in errors))
+    sys.exit(1)
+print("browser policies OK (extension %s, Firefox %s)" % (crx_id, ff_id))
