@@ -1,17 +1,36 @@
 #!/usr/bin/env python3
-"""Checks the generated browser policies (ctest packaging.browser_policies) against the policy
-names and value types that Chrome, Edge and Firefox document, and checks that every file names
-the same extension: the id of the packed CRX, which the native-messaging manifests and the host's
-configuration must allow.
+"""Checks the browser policies in the built package (ctest packaging.browser_policies) against
+the policy names and value types that Chrome, Edge and Firefox document, and checks that every
+file names the same extension: the id of the packed CRX, which the native-messaging manifests and
+the host's configuration must allow.
 
-Usage: check-policies.py POLICY_DIR NM_MANIFEST_DIR CRX_UPDATES_XML"""
+Usage: check-policies.py DEB"""
 import json
+import os
 import re
+import subprocess
 import sys
+import tempfile
 import xml.etree.ElementTree as ET
 
-pol_dir, nm_dir, updates = sys.argv[1:4]
+tmp = tempfile.TemporaryDirectory()
+subprocess.run(["dpkg-deb", "-x", sys.argv[1], tmp.name], check=True)
+root = tmp.name
+updates = root + "/usr/share/postwarden/extension/updates.xml"
 errors = []
+POL = {
+    "chrome.json": "/etc/opt/chrome/policies/managed/postwarden.json",
+    "chromium.json": "/etc/chromium/policies/managed/postwarden.json",
+    "edge.json": "/etc/opt/edge/policies/managed/postwarden.json",
+    "chrome-strict.json": "/usr/share/doc/postwarden/examples/chrome-strict.json",
+    "firefox-policies.json": "/usr/share/doc/postwarden/examples/firefox-policies.json",
+}
+NM = {
+    "chrome": "/etc/opt/chrome/native-messaging-hosts/com.postwarden.host.json",
+    "chromium": "/etc/chromium/native-messaging-hosts/com.postwarden.host.json",
+    "edge": "/etc/opt/edge/native-messaging-hosts/com.postwarden.host.json",
+    "firefox": "/usr/lib/mozilla/native-messaging-hosts/com.postwarden.host.json",
+}
 
 
 def err(msg):
@@ -86,19 +105,20 @@ def check_chrome(name, p, known, required):
 
 
 base = {"NativeMessagingUserLevelHosts": False, "BrowserGuestModeEnabled": False}
-chrome = load(pol_dir + "/chrome.json")
-check_chrome("chrome.json", chrome, CHROME, dict(base, IncognitoModeAvailability=1))
-if not chrome.get("ExtensionInstallForcelist"):
-    err("chrome.json: no ExtensionInstallForcelist")
-edge = load(pol_dir + "/edge.json")
+for name in ("chrome.json", "chromium.json"):
+    chrome = load(root + POL[name])
+    check_chrome(POL[name], chrome, CHROME, dict(base, IncognitoModeAvailability=1))
+    if not chrome.get("ExtensionInstallForcelist"):
+        err("%s: no ExtensionInstallForcelist" % POL[name])
+edge = load(root + POL["edge.json"])
 check_chrome("edge.json", edge, EDGE, dict(base, InPrivateModeAvailability=1))
-strict = load(pol_dir + "/chrome-strict.json")
+strict = load(root + POL["chrome-strict.json"])
 check_chrome("chrome-strict.json", strict, CHROME, {})
 if "com.postwarden.host" not in strict.get("NativeMessagingAllowlist", []):
     err("chrome-strict.json: NativeMessagingAllowlist must allow com.postwarden.host")
 
 # Firefox: the enterprise policy reference (policies.json has one top-level key, "policies").
-ff = load(pol_dir + "/firefox-policies.json")
+ff = load(root + POL["firefox-policies.json"])
 if set(ff) != {"policies"}:
     err("firefox-policies.json: the only top-level key must be 'policies'")
 fp = ff.get("policies", {})
@@ -107,7 +127,7 @@ for k in fp:
         err("firefox-policies.json: unexpected policy %s" % k)
 if not boolean(fp.get("DisablePrivateBrowsing")):
     err("firefox-policies.json: DisablePrivateBrowsing must be a boolean")
-nm_ff = load(nm_dir + "/firefox/com.postwarden.host.json")
+nm_ff = load(root + NM["firefox"])
 ff_id = nm_ff["allowed_extensions"][0]
 es = fp.get("ExtensionSettings", {})
 if set(es) != {ff_id}:
@@ -125,10 +145,14 @@ for ext, s in es.items():
 
 # The native-messaging manifests and the host's configuration allow the packed extension.
 for b in ("chrome", "chromium", "edge"):
-    m = load("%s/%s/com.postwarden.host.json" % (nm_dir, b))
+    m = load(root + NM[b])
+    if m["path"] != "/usr/libexec/postwarden/postwarden-host":
+        err("%s manifest: path %s" % (b, m["path"]))
+    if not os.access(root + m["path"], os.X_OK):
+        err("%s manifest: %s is not in the package" % (b, m["path"]))
     if m["allowed_origins"] != ["chrome-extension://%s/" % crx_id]:
         err("%s manifest allows %s, the CRX is %s" % (b, m["allowed_origins"], crx_id))
-host = load(nm_dir + "/host.json")
+host = load(root + "/etc/postwarden/host.json")
 if crx_id not in host["allowed_extensions"]:
     err("host.json does not allow the CRX's id %s" % crx_id)
 
