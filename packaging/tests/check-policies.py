@@ -12,6 +12,7 @@ import subprocess
 import sys
 import tempfile
 import xml.etree.ElementTree as ET
+import zipfile
 
 tmp = tempfile.TemporaryDirectory()
 subprocess.run(["dpkg-deb", "-x", sys.argv[1], tmp.name], check=True)
@@ -23,6 +24,7 @@ POL = {
     "chromium.json": "/etc/chromium/policies/managed/postwarden.json",
     "edge.json": "/etc/opt/edge/policies/managed/postwarden.json",
     "chrome-strict.json": "/usr/share/doc/postwarden/examples/chrome-strict.json",
+    "chrome-sites.json": "/usr/share/doc/postwarden/examples/chrome-sites.json",
     "firefox-policies.json": "/usr/share/doc/postwarden/examples/firefox-policies.json",
 }
 NM = {
@@ -116,6 +118,34 @@ strict = load(root + POL["chrome-strict.json"])
 check_chrome("chrome-strict.json", strict, CHROME, {})
 if "com.postwarden.host" not in strict.get("NativeMessagingAllowlist", []):
     err("chrome-strict.json: NativeMessagingAllowlist must allow com.postwarden.host")
+
+# The site list goes to the extension as storage.managed ("3rdparty"): its keys must be the ones
+# the packed extension's managed_schema.json declares. A CRX is a header before a zip archive.
+with zipfile.ZipFile(root + "/usr/share/postwarden/extension/postwarden.crx") as z:
+    schema = json.loads(z.read("managed_schema.json"))
+    manifest = json.loads(z.read("manifest.json"))
+    names = z.namelist()
+if manifest.get("version") != check.get("version"):
+    err("updates.xml offers version %s, the CRX is %s" % (check.get("version"), manifest.get("version")))
+if any(n.startswith("test/") for n in names):
+    err("the CRX contains the extension's tests")
+sites = load(root + POL["chrome-sites.json"])
+if set(sites) != {"3rdparty"} or set(sites["3rdparty"]) != {"extensions"}:
+    err("chrome-sites.json: the only policy must be 3rdparty.extensions")
+exts = sites.get("3rdparty", {}).get("extensions", {})
+if set(exts) != {crx_id}:
+    err("chrome-sites.json: configures %s, the CRX is %s" % (list(exts), crx_id))
+props = schema["properties"]
+for cfg in exts.values():
+    for k in cfg:
+        if k not in props:
+            err("chrome-sites.json: %s is not in the extension's managed_schema.json" % k)
+    for i, site in enumerate(cfg.get("sites", [])):
+        for k in site:
+            if k not in props["sites"]["items"]["properties"]:
+                err("chrome-sites.json: sites[%d].%s is not in managed_schema.json" % (i, k))
+        if not site.get("name") or not site.get("matches"):
+            err("chrome-sites.json: sites[%d] needs name and matches" % i)
 
 # Firefox: the enterprise policy reference (policies.json has one top-level key, "policies").
 ff = load(root + POL["firefox-policies.json"])
