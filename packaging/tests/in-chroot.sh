@@ -110,10 +110,26 @@ echo "$reply" | grep -q '"service": *"available"' || fail "host did not reach th
 echo "$reply" | grep -q '"user": *"alice"' || fail "host reply user: $reply"
 ok "$host answers hello through the service (manifest $m)"
 
-# --- purge ---------------------------------------------------------------------------------------
+# --- reinstall, remove, purge ---------------------------------------------------------------------
 # prerm stops the units where systemd runs; here the service started by hand is stopped by hand.
 kill $pwd_pid
 wait $pwd_pid || :
+
+# The maintainer scripts run again on a reinstall (prerm upgrade, postinst configure with the old
+# version): nothing doubles, nothing is lost.
+echo "# local edit" >>/etc/postwarden/policy.json
+dpkg -i "$deb" >/tmp/dpkg-reinstall.log 2>&1 || { cat /tmp/dpkg-reinstall.log; fail "dpkg -i again"; }
+[ "$(grep -c pam_postwarden /etc/pam.d/common-session)" = 1 ] || fail "pam_postwarden.so twice after reinstall"
+tail -1 /etc/postwarden/policy.json | grep -q "# local edit" || fail "reinstall replaced the admin's policy"
+[ "$(perm /etc/postwarden/policy.json)" = "640 root:postwarden" ] || fail "policy.json mode after reinstall"
+[ -s /var/lib/postwarden/audit.db ] || fail "reinstall lost the audit store"
+ok "reinstall: one PAM line, the admin's policy kept, the store kept"
+
+apt-get remove -y -qq postwarden >/tmp/apt-remove.log 2>&1 || { cat /tmp/apt-remove.log; fail "apt-get remove"; }
+! grep -q pam_postwarden /etc/pam.d/common-session || fail "remove left pam_postwarden.so in common-session"
+[ -f /etc/postwarden/policy.json ] || fail "remove (not purge) deleted the policy conffile"
+[ ! -e /usr/sbin/postwardend ] || fail "remove left /usr/sbin/postwardend"
+ok "apt-get remove: PAM line gone, conffiles kept"
 apt-get purge -y -qq postwarden >/tmp/apt-purge.log 2>&1 || { cat /tmp/apt-purge.log; fail "apt-get purge"; }
 ok "apt-get purge postwarden"
 
