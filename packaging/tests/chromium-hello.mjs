@@ -1,7 +1,8 @@
-// Asks the force-installed extension's own service worker to say hello to com.postwarden.host
-// (chrome.runtime.sendNativeMessage), over the DevTools protocol of a running Chromium, and
-// prints the host's reply as one JSON line. Node's WebSocket (--experimental-websocket on
-// Node 20); no npm packages.
+// Over the DevTools protocol of a running Chromium: asks the force-installed extension's own
+// service worker to say hello to com.postwarden.host (chrome.runtime.sendNativeMessage), and
+// reads chrome://policy. Prints one JSON line: {"hello": <the host's reply>, "policies":
+// {name: status as chrome://policy shows it ("OK", "Error, Warning", ...)}}.
+// Node's WebSocket (--experimental-websocket on Node 20); no npm packages.
 // Usage: node --experimental-websocket chromium-hello.mjs USER_DATA_DIR EXTENSION_ID
 import fs from 'node:fs';
 
@@ -72,6 +73,27 @@ const { result, exceptionDetails } = await send(
   sessionId,
 );
 if (exceptionDetails) throw new Error(JSON.stringify(exceptionDetails));
-console.log(result.value);
+const hello = JSON.parse(result.value);
+
+// chrome://policy: its table is in shadow roots; its leaf texts run, per policy, name, value,
+// "Platform", source, level ("Mandatory"), status.
+const page = await send('Target.createTarget', { url: 'chrome://policy' });
+const ps = (await send('Target.attachToTarget', { targetId: page.targetId, flatten: true })).sessionId;
+const leaves = `(() => { const out = []; const walk = (n) => { if (n.shadowRoot) walk(n.shadowRoot);
+  for (const c of n.children || []) walk(c);
+  if (n.nodeType === 1 && n.children.length === 0 && n.textContent.trim()) out.push(n.textContent.trim()); };
+  walk(document.documentElement); return out; })()`;
+const policies = {};
+for (let i = 0; i < 100 && !Object.keys(policies).length; i++) {
+  await sleep(100);
+  const t = (await send('Runtime.evaluate', { expression: leaves, returnByValue: true }, ps)).result.value;
+  if (!Array.isArray(t)) continue; // the page is still loading
+  for (let j = 0; j + 5 < t.length; j++) {
+    if (t[j + 2] === 'Platform' && /^[A-Z][A-Za-z0-9]+$/.test(t[j]) && !(t[j] in policies)) {
+      policies[t[j]] = t[j + 5];
+    }
+  }
+}
+console.log(JSON.stringify({ hello, policies }));
 ws.close();
 process.exit(0);

@@ -82,12 +82,21 @@ case $reply in
 *'"name":"postwarden-host"'*"\"caller\":\"$id\""*) ;;
 *) echo "FAIL: the extension did not reach the package's host: $reply"; exit 1 ;;
 esac
+# chrome://policy shows every policy of the package's file with status OK (a wrong name or type
+# shows as an error there).
+for p in $(sed -n 's/^ *"\([A-Za-z]*\)":.*/\1/p' "$d/pkg/etc/chromium/policies/managed/postwarden.json"); do
+        case $reply in
+        *"\"$p\":\"OK\""*) ;;
+        *) echo "FAIL: chrome://policy does not show $p as OK: $reply"; exit 1 ;;
+        esac
+done
 echo "ok 2 - the extension reached /usr/libexec/postwarden/postwarden-host through the system manifest"
-echo "ok 3 - the employee's own host manifest was ignored (NativeMessagingUserLevelHosts=false)"
+echo "ok 3 - chrome://policy shows each policy of postwarden.json with status OK"
+echo "ok 4 - the employee's own host manifest was ignored (NativeMessagingUserLevelHosts=false)"
 
 reply=$(run "$d/etc-control" control)
 case $reply in
 *'"fake":true'*) ;;
 *) echo "FAIL: control run without NativeMessagingUserLevelHosts did not reach the fake host: $reply"; exit 1 ;;
 esac
-echo "ok 4 - control: without that policy the employee's host wins"
+echo "ok 5 - control: without that policy the employee's host wins"
