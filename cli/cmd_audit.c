@@ -540,20 +540,20 @@ static int on_session(const struct pw_audit_session_row *s, void *ud) {
         return emit(w->c, row);
 }
 
+/* Compares the integer member `key` of two rows: -1, 0 or 1. */
+static int cmp_member(json_t *a, json_t *b, const char *key) {
+        json_int_t va = json_integer_value(json_object_get(a, key));
+        json_int_t vb = json_integer_value(json_object_get(b, key));
+        return va < vb ? -1 : va > vb;
+}
+
 /* Newest first, as pw_audit_query_sessions orders them. */
 static int by_opened_desc(const void *x, const void *y) {
         json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-        json_int_t ta = json_integer_value(json_object_get(a, "opened_us"));
-        json_int_t tb = json_integer_value(json_object_get(b, "opened_us"));
-        if (ta != tb)
-                return ta > tb ? -1 : 1;
-        json_int_t ia = json_integer_value(json_object_get(a, "session"));
-        json_int_t ib = json_integer_value(json_object_get(b, "session"));
-        if (ia != ib)
-                return ia > ib ? -1 : 1;
-        json_int_t aa = json_integer_value(json_object_get(a, "account_id"));
-        json_int_t ab = json_integer_value(json_object_get(b, "account_id"));
-        return aa < ab ? -1 : aa > ab;
+        int r = cmp_member(b, a, "opened_us");
+        if (!r)
+                r = cmp_member(b, a, "session");
+        return r ? r : cmp_member(a, b, "account_id");
 }
 
 /* Emits the collected rows of `arr` sorted with `cmp`, at most `limit` (0: all). */
@@ -871,13 +871,8 @@ static int on_event(const struct pw_audit_event_row *e, void *ud) {
 
 static int by_time(const void *x, const void *y) {
         json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-        json_int_t ta = json_integer_value(json_object_get(a, "time_us"));
-        json_int_t tb = json_integer_value(json_object_get(b, "time_us"));
-        if (ta != tb)
-                return ta < tb ? -1 : 1;
-        json_int_t sa = json_integer_value(json_object_get(a, "seq"));
-        json_int_t sb = json_integer_value(json_object_get(b, "seq"));
-        return sa < sb ? -1 : sa > sb;
+        int r = cmp_member(a, b, "time_us");
+        return r ? r : cmp_member(a, b, "seq");
 }
 
 /* Runs the event queries the options ask for; streams when one query answers them all. */
