@@ -588,7 +588,7 @@ static int check_event(struct pw_audit *a, const struct pw_audit_event *ev, bool
                 return bad(a, err, "event: peer session id out of range");
         if (too_long(ev->site, 255) || too_long(ev->policy_id, 255))
                 return bad(a, err, "event: site or policy id longer than 255 bytes");
-        if (too_long(ev->justification, PW_AUDIT_NOTE_MAX))
+        if (too_long(ev->justification, PW_AUDIT_JUSTIFICATION_MAX))
                 return bad(a, err, "event: justification too long");
         bool business = ev->mode && strcmp(ev->mode, "business") == 0;
         if (ev->archive_text) {

@@ -52,7 +52,7 @@ enum pw_svc_type {
 /* Limits on claimed fields, in bytes (text is bounded by the frame). */
 #define PW_SVC_MAX_SHORT    256  /* site, handle, ids, user, service, tty, rhost, rule, ... */
 #define PW_SVC_MAX_EXCERPT  128  /* a masked excerpt (PW_AUDIT_EXCERPT_MAX) */
-#define PW_SVC_MAX_JUSTIFY  4096 /* an override justification */
+#define PW_SVC_MAX_JUSTIFY  4096 /* an override justification (PW_AUDIT_JUSTIFICATION_MAX) */
 #define PW_SVC_MAX_REASON   2000 /* a redaction reason (PW_AUDIT_NOTE_MAX) */
 #define PW_SVC_MAX_FINDINGS 256  /* findings per post_attempt */
 #define PW_FRAME_TEXT_MAX   PW_FRAME_MAX /* text is bounded by the frame */

@@ -17,6 +17,11 @@
 #include "postwarden/audit.h"
 #include "postwarden/policy.h"
 
+/* What the protocol accepts, the store keeps. */
+_Static_assert(PW_SVC_MAX_JUSTIFY <= PW_AUDIT_JUSTIFICATION_MAX, "justification limits differ");
+_Static_assert(PW_SVC_MAX_REASON <= PW_AUDIT_NOTE_MAX, "redaction reason limits differ");
+_Static_assert(PW_SVC_MAX_EXCERPT <= PW_AUDIT_EXCERPT_MAX, "excerpt limits differ");
+
 /* ---- logging (log.c) --------------------------------------------------------------------------
  */
 

@@ -40,7 +40,10 @@
 #define PW_AUDIT_HASH_SIZE      32  /* SHA-256 */
 #define PW_AUDIT_EXCERPT_MAX    128 /* bytes of a finding's masked excerpt, at most */
 #define PW_AUDIT_TEXT_MAX       (1 << 20) /* bytes of an archived post, at most */
-#define PW_AUDIT_NOTE_MAX       2000      /* bytes of a justification or note, at most */
+#define PW_AUDIT_NOTE_MAX       2000      /* bytes of a redaction reason or note, at most */
+/* Bytes of an override justification, at most: the service and host protocols' limit, so that
+ * whatever they accept is stored (1000 characters typed in the page are at most 3000 bytes). */
+#define PW_AUDIT_JUSTIFICATION_MAX 4096
 
 struct pw_audit; /* opaque: one database connection and its prepared statements */
 

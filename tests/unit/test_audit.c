@@ -444,6 +444,24 @@ static void bad_records_are_refused(void **state) {
                                      .n_findings = 1};
         assert_int_equal(pw_audit_append(f->a, &ev, NULL, &e), -EINVAL);
         assert_non_null(strstr(e.text, "excerpt"));
+        /* a justification: 1000 characters typed in the page (the extension's limit) of 3 bytes
+         * each are stored; one byte over the protocols' limit is refused, naming the field */
+        char just[PW_AUDIT_JUSTIFICATION_MAX + 2];
+        for (int i = 0; i < 1000; i++)
+                memcpy(just + 3 * i, "\xe2\x82\xac", 3); /* U+20AC EURO SIGN */
+        just[3000] = 0;
+        ev = (struct pw_audit_event){.kind = PW_AUDIT_OVERRIDE,
+                                     .action = "block",
+                                     .mode = "business",
+                                     .justification = just};
+        assert_int_equal(pw_audit_append(f->a, &ev, NULL, &e), 0);
+        assert_int_equal(sql_int(f, "SELECT length(CAST(justification AS BLOB)) FROM events "
+                                    "WHERE kind = 'override' ORDER BY seq DESC LIMIT 1"),
+                         3000);
+        memset(just, 'j', PW_AUDIT_JUSTIFICATION_MAX + 1);
+        just[PW_AUDIT_JUSTIFICATION_MAX + 1] = 0;
+        assert_int_equal(pw_audit_append(f->a, &ev, NULL, &e), -EINVAL);
+        assert_non_null(strstr(e.text, "justification"));
         /* an unknown session: the foreign key says no, and the chain is unchanged */
         struct pw_audit_head before, after;
         pw_audit_head(f->a, &before);
