@@ -1,4 +1,4 @@
-/* Message validation for postwardend (docs/service-protocol.md §2-§4).
+/* Message validation for postwardend (docs/service-protocol.md §2-§5).
  *
  * pw_svc_msg_parse() checks a decoded frame against the one jansson spec of its type, strictly
  * ("!": unknown keys are refused), and fills a struct whose strings are borrowed from the JSON
@@ -17,7 +17,7 @@
 
 #define PW_PROTOCOL_VERSION 1
 
-/* Numbered errors, stable across versions; docs/service-protocol.md §5 lists them. */
+/* Numbered errors, stable across versions; docs/service-protocol.md §6 lists them. */
 enum pw_svc_err {
         PW_SVC_E_MALFORMED = 1,    /* not a frame, not UTF-8 JSON, or not an object */
         PW_SVC_E_TOO_LARGE = 2,    /* frame length above the cap, or zero */
