@@ -312,7 +312,7 @@ test('an edit after the early check was sent: its held reply is stale and never 
     box.dispatchEvent(new InputEvent('input', { bubbles: true, inputType: 'insertText', data: 'es are birds' }));
     window.editedAt = performance.now();
   }).observe({ type: 'mark' }));
-  await page.locator('#box').pressSequentially('Phoenix', { delay: 25 });
+  await page.locator('#box').fill('Phoenix'); // one input event: the first check is for "Phoenix"
   await page.waitForFunction(() => window.editedAt !== undefined, null, { timeout: T });
   await verdictIs(page, '#compose', 'allow');
   const tl = await timeline(page);
@@ -342,7 +342,7 @@ for (const [mark, when] of [['postwarden-check-sent', 'before its reply'], ['pos
       obs.disconnect();
       document.querySelector('#post').click();
     }).observe({ type: 'mark' }), mark);
-    await page.locator('#box').pressSequentially('Lunch at noon', { delay: 25 });
+    await page.locator('#box').fill('Lunch at noon'); // one input event: one draft, one check
     await page.waitForFunction(() => window.fixture.posts.length === 1, null, { timeout: T });
     await page.waitForTimeout(DEBOUNCE_MS);
     assert.deepEqual(await posts(page), ['Lunch at noon']);
