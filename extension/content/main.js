@@ -4,6 +4,8 @@
 //
 // Per keystroke the work is a WeakMap look-up, a counter and a timer: the draft is read and sent
 // only after a pause in typing (debounce), and at submit time when the verdict is not current.
+// The check of a pause is sent a little before the debounce ends and its verdict held until the
+// end (LEAD_MS_MAX), so the round trip to the host is hidden in the debounce.
 
 import { Kind, PORT_NAME, Unavailable, SiteProblem, SELF_DECLARED } from '../messages.js';
 import { createSiteAdapter, sameAccount } from '../adapters/site.js';
@@ -18,6 +20,12 @@ const EMPTY = Object.freeze({ action: 'allow', overridable: false, companyAccoun
 const EXPECT_DELAY_MS = 1500;
 // Pause after page mutations before acting accounts are read again (actor switchers).
 const ACTOR_DELAY_MS = 60;
+// Latency hiding: the check of a pause in typing is sent this long before the debounce ends (at
+// most a quarter of the debounce), and its verdict is shown when the debounce ends, not earlier:
+// the employee sees what they saw before, only without the wait for the worker and host. An edit
+// in the lead window makes that reply stale (DraftState) and the pause starts again.
+const LEAD_MS_MAX = 50;
+const leadMs = (debounceMs) => Math.min(LEAD_MS_MAX, Math.floor(debounceMs / 4));
 
 // The account as the messages carry it (the site it is on travels separately).
 const wire = (a) => (a ? { handle: a.handle, stable_id: a.stable_id, display_name: a.display_name, detected_by: a.detected_by } : null);
@@ -326,7 +334,9 @@ class Box {
     this.page = page; // the Page this box is on
     this.el = el; // the compose box (textarea or editing host)
     this.state = new DraftState(); // seq, verdict, override
-    this.timer = 0; // debounce timer
+    this.timer = 0; // debounce timer (fires leadMs before the debounce ends)
+    this.showAt = 0; // performance.now() time: the timer's check shows its verdict no earlier
+    this.release = null; // shows a reply held until showAt at once (see #held)
     this.dirty = false; // pending shown since the last verdict
     this.inflight = null; // { seq, promise } of the running check
     this.model = { text: '', segments: null }; // the text the verdict is for, with its nodes
@@ -401,15 +411,23 @@ class Box {
       this.page.ui.pending(this.view);
     }
     clearTimeout(this.timer);
-    this.timer = setTimeout(() => this.check(), this.page.settings.debounceMs);
+    const debounceMs = this.page.settings.debounceMs;
+    this.showAt = performance.now() + debounceMs;
+    this.timer = setTimeout(() => this.check(), debounceMs - leadMs(debounceMs));
   }
 
   // Checks the draft as it is now. Resolves to true when the reply was current and is shown,
   // false when the draft changed meanwhile (the newer draft's own check will show its verdict).
+  // The debounce timer's check holds its verdict until the debounce ends (showAt); `now` (submit,
+  // actor change) wants the verdict at once, also that of the timer's check already sent.
   check({ now = false } = {}) {
     const seq = this.state.seq;
+    if (now) {
+      clearTimeout(this.timer);
+      this.showAt = 0;
+      this.release?.();
+    }
     if (this.inflight && this.inflight.seq === seq) return this.inflight.promise;
-    if (now) clearTimeout(this.timer);
     const promise = this.#run(seq).finally(() => {
       if (this.inflight?.seq === seq) this.inflight = null;
     });
@@ -432,6 +450,7 @@ class Box {
       verdict = r?.ok ? r.verdict : { unavailable: r?.unavailable ?? Unavailable.WORKER };
       page.ui.setIndicator(r?.ok ? 'active' : 'unavailable', r?.unavailable);
     }
+    if (this.showAt > performance.now() && seq === this.state.seq) await this.#held();
     if (!this.state.accept(seq, verdict, model.text)) return false; // stale: a newer draft exists
     this.dirty = false;
     this.model = model;
@@ -441,6 +460,17 @@ class Box {
     this.render();
     if (page.settings.perfMarks) performance.mark('postwarden-verdict', { detail: { seq, action: verdict.action ?? 'unavailable' } });
     return true;
+  }
+
+  // Resolves when the debounce ends (showAt), or at once when check({ now: true }) calls release.
+  #held() {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, Math.ceil(this.showAt - performance.now())); // not a fraction early
+      this.release = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
   }
 
   render(note = '') {

@@ -8,7 +8,9 @@
 //    after the page changes): the handlers, the mutation observer's callback, and the re-read.
 // 2. Last keystroke -> verdict shown: from the last input event's measure to the
 //    "postwarden-verdict" mark set after the verdict is rendered, over `trials` drafts typed at
-//    ~25 ms per key, each text unique so the host's verdict cache never answers.
+//    ~25 ms per key, each text unique so the host's verdict cache never answers. Its parts: the
+//    timer (last keystroke -> check sent, the debounce less its lead), the round trip (check sent
+//    -> reply), and the rest (reply -> verdict shown: held until the debounce ends, and rendering).
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -109,6 +111,8 @@ if (bad.length) {
 }
 console.log(`last keystroke -> verdict shown (debounce 250 ms): ${fmt(lat)}`);
 for (const k of ['timer', 'roundtrip', 'render']) console.log(`  ${k}: ${fmt(parts.map((p) => p[k]))}`);
+const late = parts.filter((p) => p.timer + p.roundtrip > 250).length;
+console.log(`  replies that came after the debounce ended (not hidden): ${late} of ${parts.length}`);
 console.log(`  above debounce: p50 ${(percentile(lat, 50) - 250).toFixed(1)} ms, p99 ${(percentile(lat, 99) - 250).toFixed(1)} ms`);
 await page.close();
 await browser.close();
