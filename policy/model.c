@@ -531,15 +531,19 @@ unsigned pw_regex_flags(void) {
         return PW_REGEX_FLAGS;
 }
 
-/* Checks one regex the way vectorscan will see it: compiled alone, or only parsed with
- * PW_POLICY_SYNTAX_ONLY (fuzzing). */
+/* Checks one regex the way vectorscan will see it. Compiled alone only when nothing else will
+ * compile it: a validation-only load (PW_POLICY_NO_COMPILE, `policy check`). A full load only
+ * parses it here: the matcher compiles every regex anyway and names the rule of one it rejects
+ * (match.c), or loads databases that were compiled from this very policy (the cache key is its
+ * hash), which saves a compilation per regex at every start. PW_POLICY_SYNTAX_ONLY (fuzzing)
+ * only parses. */
 static int check_regex(struct vctx *c, const json_t *v) {
         int r = check_text(c, v, "regex", PW_REGEX_MAX);
         if (r < 0)
                 return r;
         hs_compile_error_t *ce = NULL;
         hs_error_t e;
-        if (c->flags & PW_POLICY_SYNTAX_ONLY) {
+        if ((c->flags & PW_POLICY_SYNTAX_ONLY) || !(c->flags & PW_POLICY_NO_COMPILE)) {
                 hs_expr_info_t *info = NULL;
                 e = hs_expression_info(json_string_value(v), PW_REGEX_FLAGS, &info, &ce);
                 free(info);

@@ -47,16 +47,16 @@ static void write_file(const struct fixture *f, const char *name, const char *co
         assert_int_equal(fclose(fp), 0);
 }
 
-/* Loads `json` as <dir>/policy.json without compiling and expects the error at line:column
- * with `rule` ("" for none) and `text` in the message. */
-static void expect_error(const struct fixture *f, const char *json, int line, int column,
-                         const char *rule, const char *text) {
+/* Loads `json` as <dir>/policy.json with `flags` and expects the error at line:column with
+ * `rule` ("" for none) and `text` in the message. */
+static void expect_error_flags(const struct fixture *f, unsigned flags, const char *json, int line,
+                               int column, const char *rule, const char *text) {
         write_file(f, "policy.json", json, strlen(json));
         char path[256];
         snprintf(path, sizeof path, "%s/policy.json", f->dir);
         struct pw_policy *p = (struct pw_policy *)0x1;
         struct pw_error err = {0};
-        int r = pw_policy_load(path, NULL, PW_POLICY_NO_COMPILE, &p, &err);
+        int r = pw_policy_load(path, NULL, flags, &p, &err);
         char buf[512];
         pw_error_format(&err, buf, sizeof buf);
         print_message("error: %s\n", buf);
@@ -67,6 +67,12 @@ static void expect_error(const struct fixture *f, const char *json, int line, in
         assert_int_equal(err.column, column);
         assert_string_equal(err.rule, rule);
         assert_non_null(strstr(err.text, text));
+}
+
+/* The same, validating only (as `policy check` does). */
+static void expect_error(const struct fixture *f, const char *json, int line, int column,
+                         const char *rule, const char *text) {
+        expect_error_flags(f, PW_POLICY_NO_COMPILE, json, line, column, rule, text);
 }
 
 #define RULE_HEAD "{\"rules\": [\n  {\"id\": \"r1\", \"action\": \"warn\", \"message\": \"m\",\n"
@@ -121,6 +127,18 @@ static void bad_regex(void **state) {
 static void regex_matching_empty(void **state) {
         expect_error(*state, RULE_HEAD "   \"match\": {\"regexes\": [\"a*\"]}}]}", 3, 26, "r1",
                      "regex rejected by vectorscan");
+}
+
+/* vectorscan parses this regex but cannot compile it ("Pattern is too large"): rejected with
+ * its rule and position both when only validating (compiled alone) and when loading for use
+ * (compiled with the others by the matcher, the validation having only parsed it). */
+static void regex_too_large_to_compile(void **state) {
+        const char *json =
+                RULE_HEAD "   \"match\": {\"regexes\": [\"[a-z]{30}\\\\d{30}[a-z]{30}\"]}}]}";
+        expect_error_flags(*state, PW_POLICY_NO_COMPILE, json, 3, 26, "r1",
+                           "regex rejected by vectorscan: Pattern is too large");
+        expect_error_flags(*state, 0, json, 3, 26, "r1",
+                           "regex rejected by vectorscan: Pattern is too large");
 }
 
 static void unknown_detector(void **state) {
@@ -361,6 +379,7 @@ int main(void) {
                 cmocka_unit_test(invisible_term),
                 cmocka_unit_test(bad_regex),
                 cmocka_unit_test(regex_matching_empty),
+                cmocka_unit_test(regex_too_large_to_compile),
                 cmocka_unit_test(unknown_detector),
                 cmocka_unit_test(unknown_mode),
                 cmocka_unit_test(unknown_action),
