@@ -232,9 +232,9 @@ static int collect(const struct pw_audit_event_row *row, void *userdata) {
         return 0;
 }
 
-static void bench_audit(const char *bin, const char *policy, int n_clients, int n_events,
-                        int plain_events) {
-        start_service(bin, policy);
+/* Runs n_clients threads of n_events post attempts each against the running service; returns the
+ * clients (their latencies and acknowledged seqs; free with free_clients) and the wall seconds. */
+static double run_clients(int n_clients, int n_events, struct client **ret) {
         struct client *cl = calloc((size_t)n_clients, sizeof *cl);
         pthread_t *th = calloc((size_t)n_clients, sizeof *th);
         for (int i = 0; i < n_clients; i++) {
@@ -248,26 +248,54 @@ static void bench_audit(const char *bin, const char *policy, int n_clients, int 
         for (int i = 0; i < n_clients; i++)
                 pthread_join(th[i], NULL);
         double secs = (double)(now_ns() - t0) / 1e9;
-        /* The writer's own count of transactions: how well commits were grouped. */
-        double per_batch = 0;
+        free(th);
+        *ret = cl;
+        return secs;
+}
+
+static void free_clients(struct client *cl, int n_clients) {
+        for (int i = 0; i < n_clients; i++) {
+                free(cl[i].lat);
+                free(cl[i].seqs);
+        }
+        free(cl);
+}
+
+/* The service's `status` reply (the caller decrefs it), or NULL. */
+static json_t *service_status(void) {
         struct pw_client *sc = NULL;
+        json_t *rep = NULL;
         if (pw_client_connect(sock, 1000, &sc) == 0) {
-                json_t *req = json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "status"),
-                       *rep = NULL;
-                if (pw_client_request(sc, req, 5000, &rep) == 0) {
-                        json_int_t b = json_integer_value(json_object_get(rep, "batches"));
-                        json_int_t e = json_integer_value(json_object_get(rep, "committed"));
-                        per_batch = b > 0 ? (double)e / (double)b : 0;
-                }
+                json_t *req = json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "status");
+                if (pw_client_request(sc, req, 5000, &rep) < 0)
+                        rep = NULL;
                 json_decref(req);
-                json_decref(rep);
                 pw_client_free(sc);
         }
+        return rep;
+}
+
+/* Stops the service; returns the CPU seconds (user + system) it used. */
+static double stop_service(void) {
         kill(svc_pid, SIGTERM);
         struct rusage ru = {0};
         wait4(svc_pid, NULL, 0, &ru);
-        double svc_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                         (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+        return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+               (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+static void bench_audit(const char *bin, const char *policy, int n_clients, int n_events,
+                        int plain_events) {
+        start_service(bin, policy);
+        struct client *cl;
+        double secs = run_clients(n_clients, n_events, &cl);
+        /* The writer's own count of transactions: how well commits were grouped. */
+        json_t *rep = service_status();
+        json_int_t b = json_integer_value(json_object_get(rep, "batches"));
+        json_int_t e = json_integer_value(json_object_get(rep, "committed"));
+        double per_batch = b > 0 ? (double)e / (double)b : 0;
+        json_decref(rep);
+        double svc_cpu = stop_service();
 
         size_t total = 0, errors = 0;
         for (int i = 0; i < n_clients; i++) {
@@ -366,12 +394,7 @@ static void bench_audit(const char *bin, const char *policy, int n_clients, int 
                (double)quantile(plat, (size_t)plain_events, 0.99) / 1e6);
         printf("  ratio service/peer throughput: %.1fx\n",
                ((double)total / secs) / (plain_events / psecs));
-        for (int i = 0; i < n_clients; i++) {
-                free(cl[i].lat);
-                free(cl[i].seqs);
-        }
-        free(cl);
-        free(th);
+        free_clients(cl, n_clients);
         free(lat);
         free(acked);
         free(have);
@@ -406,49 +429,22 @@ static double fleet_round(const char *bin, const char *policy, int n_clients, in
                           int64_t *ret_dropped) {
         snprintf(db, sizeof db, "%s/%s.db", dir, tag);
         start_service(bin, policy);
-        struct client *cl = calloc((size_t)n_clients, sizeof *cl);
-        pthread_t *th = calloc((size_t)n_clients, sizeof *th);
-        for (int i = 0; i < n_clients; i++) {
-                cl[i].events = n_events;
-                cl[i].lat = calloc((size_t)n_events, sizeof *cl[i].lat);
-                cl[i].seqs = calloc((size_t)n_events, sizeof *cl[i].seqs);
-        }
-        int64_t t0 = now_ns();
-        for (int i = 0; i < n_clients; i++)
-                pthread_create(&th[i], NULL, client_main, &cl[i]);
-        for (int i = 0; i < n_clients; i++)
-                pthread_join(th[i], NULL);
-        double secs = (double)(now_ns() - t0) / 1e9;
+        struct client *cl;
+        double secs = run_clients(n_clients, n_events, &cl);
         size_t total = 0, errors = 0;
         for (int i = 0; i < n_clients; i++) {
                 total += (size_t)cl[i].acked;
                 errors += (size_t)cl[i].errors;
-                free(cl[i].lat);
-                free(cl[i].seqs);
         }
-        *ret_sent = *ret_dropped = 0;
-        struct pw_client *sc = NULL;
-        if (pw_client_connect(sock, 1000, &sc) == 0) {
-                json_t *req = json_pack("{s:i, s:i, s:s}", "v", 1, "id", 1, "type", "status"),
-                       *rep = NULL;
-                if (pw_client_request(sc, req, 5000, &rep) == 0) {
-                        json_t *f = json_object_get(rep, "fleet");
-                        *ret_sent = json_integer_value(json_object_get(f, "sent"));
-                        *ret_dropped = json_integer_value(json_object_get(f, "dropped"));
-                }
-                json_decref(req);
-                json_decref(rep);
-                pw_client_free(sc);
-        }
-        kill(svc_pid, SIGTERM);
-        struct rusage ru = {0};
-        wait4(svc_pid, NULL, 0, &ru);
-        *ret_cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                   (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+        free_clients(cl, n_clients);
+        json_t *rep = service_status();
+        json_t *f = json_object_get(rep, "fleet");
+        *ret_sent = json_integer_value(json_object_get(f, "sent"));
+        *ret_dropped = json_integer_value(json_object_get(f, "dropped"));
+        json_decref(rep);
+        *ret_cpu = stop_service();
         if (errors)
                 fprintf(stderr, "bench_service: %zu errors in round %s\n", errors, tag);
-        free(cl);
-        free(th);
         return (double)total / secs;
 }
 
@@ -697,8 +693,7 @@ static void bench_check(const char *bin, const char *policy, int n) {
                 json_decref(rep);
         }
         pw_client_free(c);
-        kill(svc_pid, SIGTERM);
-        waitpid(svc_pid, NULL, 0);
+        stop_service();
         qsort(in, (size_t)n, sizeof *in, cmp64);
         qsort(out, (size_t)n, sizeof *out, cmp64);
         double ip50 = (double)quantile(in, (size_t)n, 0.5) / 1e3,
