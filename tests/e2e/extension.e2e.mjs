@@ -7,14 +7,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { launch, startFixtureServer, hostBinary, setupHost, manifestKeyId, ARTIFACTS, SKIP } from './harness.mjs';
+import { launch, startFixtureServer, hostBinaryOrSkip, setupHost, manifestKeyId, ARTIFACTS } from './harness.mjs';
 import { DEFAULTS } from '../../extension/settings.js';
 
-const hostBin = hostBinary();
-if (!hostBin) {
-  console.log('e2e: postwarden-host is not built (set PW_BUILD_DIR or PW_HOST): skipped');
-  process.exit(SKIP);
-}
+const hostBin = hostBinaryOrSkip();
 
 const T = 10000; // per wait: generous, the machine is shared
 let server;

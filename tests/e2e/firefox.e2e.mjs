@@ -8,14 +8,10 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { hostBinary, setupHost, startSiteServer, writeSitesPolicy, SKIP } from './harness.mjs';
+import { hostBinaryOrSkip, setupHost, startSiteServer, writeSitesPolicy } from './harness.mjs';
 import { launchFirefox, installFirefoxHostManifest, FIREFOX_EXTENSION_ID } from './bidi.mjs';
 
-const hostBin = hostBinary();
-if (!hostBin) {
-  console.log('e2e: postwarden-host is not built (set PW_BUILD_DIR or PW_HOST): skipped');
-  process.exit(SKIP);
-}
+const hostBin = hostBinaryOrSkip();
 
 const T = 15000;
 let tmp;

@@ -196,6 +196,16 @@ export function hostBinary() {
   return null;
 }
 
+// The host binary for a test file; without one the file is skipped (ctest SKIP_RETURN_CODE).
+export function hostBinaryOrSkip() {
+  const bin = hostBinary();
+  if (!bin) {
+    console.log('e2e: postwarden-host is not built (set PW_BUILD_DIR or PW_HOST): skipped');
+    process.exit(SKIP);
+  }
+  return bin;
+}
+
 // Sets up the real host in standalone mode with the e2e policy, behind host-relay.mjs (which logs
 // the frame types and post_attempt fields). Returns { hostPath, frames() }.
 // With { relay: false } the wrapper runs the host directly (for measurements; frames() is empty).

@@ -14,14 +14,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  launch, hostBinary, setupHost, manifestKeyId, startSiteServer, hostResolverRules, writeSitesPolicy, TOOL_SITE, ARTIFACTS, SKIP,
+  launch, hostBinaryOrSkip, setupHost, manifestKeyId, startSiteServer, hostResolverRules, writeSitesPolicy, TOOL_SITE, ARTIFACTS,
 } from './harness.mjs';
 
-const hostBin = hostBinary();
-if (!hostBin) {
-  console.log('e2e: postwarden-host is not built (set PW_BUILD_DIR or PW_HOST): skipped');
-  process.exit(SKIP);
-}
+const hostBin = hostBinaryOrSkip();
 
 const T = 10000; // per wait: generous, the machine is shared
 let server;
