@@ -6,9 +6,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +23,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmocka.h>
 #include <jansson.h>
 
 #include "frame.h"
+#include "postwarden/audit.h"
 #include "postwarden/client.h"
 
 /* A company account "@AcmeCorp" on x.com that root and nobody may use, and one blocking term. */
@@ -216,6 +220,45 @@ static inline void svc_cleanup(struct svc *s) {
         snprintf(cmd, sizeof cmd, "rm -rf '%s'", s->dir);
         if (system(cmd) != 0)
                 fprintf(stderr, "could not remove %s\n", s->dir);
+}
+
+/* cmocka fixtures: a fresh service (svc_init, svc_start) for each test; one that does not start
+ * fails the test with its log. */
+static inline int svc_fixture_setup(void **state) {
+        struct svc *s = malloc(sizeof *s);
+        svc_init(s, NULL);
+        if (svc_start(s) < 0) {
+                char *log = harness_read_file(s->log, NULL);
+                fprintf(stderr, "postwardend did not start; its log:\n%s\n", log ? log : "(none)");
+                free(log);
+                return -1;
+        }
+        *state = s;
+        return 0;
+}
+
+static inline int svc_fixture_teardown(void **state) {
+        struct svc *s = *state;
+        svc_cleanup(s);
+        free(s);
+        return 0;
+}
+
+/* Opens the database read-only and verifies its chain (fails the test when it does not);
+ * returns the result. */
+static inline struct pw_audit_verify_result harness_verify_db(const char *path) {
+        struct pw_audit *a = NULL;
+        struct pw_audit_options opt = {.path = path, .flags = PW_AUDIT_READONLY};
+        struct pw_error err = {0};
+        if (pw_audit_open(&opt, &a, &err) < 0)
+                fail_msg("cannot open %s: %s", path, err.text);
+        struct pw_audit_verify_result res = {0};
+        int r = pw_audit_verify(a, NULL, 0, &res, &err);
+        if (r < 0)
+                fail_msg("chain does not verify: %d at %lld: %s %s", r, (long long)res.bad_seq,
+                         res.reason, err.text);
+        pw_audit_free(a);
+        return res;
 }
 
 /* One request on a fresh connection; returns the reply (caller frees) or NULL, with the client

@@ -20,27 +20,6 @@
 
 #define NOBODY 65534
 
-static int setup(void **state) {
-        struct svc *s = malloc(sizeof *s);
-        svc_init(s, NULL);
-        if (svc_start(s) < 0) {
-                fprintf(stderr, "postwardend did not start; its log:\n");
-                char *log = harness_read_file(s->log, NULL);
-                fprintf(stderr, "%s\n", log ? log : "(none)");
-                free(log);
-                return -1;
-        }
-        *state = s;
-        return 0;
-}
-
-static int teardown(void **state) {
-        struct svc *s = *state;
-        svc_cleanup(s);
-        free(s);
-        return 0;
-}
-
 /* The service answers a hello on a new connection within the client's default timeout. */
 static void assert_alive(struct svc *s) {
         struct pw_client *c;
@@ -658,7 +637,7 @@ static void socket_activation_uses_the_passed_socket(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(socket_activation_uses_the_passed_socket),
-#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define T(fn) cmocka_unit_test_setup_teardown(fn, svc_fixture_setup, svc_fixture_teardown)
                 T(hello_names_the_peer_from_the_kernel),
                 T(malformed_json_is_answered_and_the_connection_survives),
                 T(wrong_types_unknown_types_and_versions_get_numbered_errors),

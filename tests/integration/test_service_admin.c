@@ -16,47 +16,10 @@
 
 #define NOBODY 65534
 
-static int setup(void **state) {
-        struct svc *s = malloc(sizeof *s);
-        svc_init(s, NULL);
-        if (svc_start(s) < 0) {
-                char *log = harness_read_file(s->log, NULL);
-                fprintf(stderr, "postwardend did not start; its log:\n%s\n", log ? log : "(none)");
-                free(log);
-                return -1;
-        }
-        *state = s;
-        return 0;
-}
-
-static int teardown(void **state) {
-        struct svc *s = *state;
-        svc_cleanup(s);
-        free(s);
-        return 0;
-}
-
 static int64_t now_us(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-/* Opens the database read-only, verifies the chain (fails the test when it does not) and
- * returns the result. */
-static struct pw_audit_verify_result verify_db(const char *path) {
-        struct pw_audit *a = NULL;
-        struct pw_audit_options opt = {.path = path, .flags = PW_AUDIT_READONLY};
-        struct pw_error err = {0};
-        if (pw_audit_open(&opt, &a, &err) < 0)
-                fail_msg("cannot open %s: %s", path, err.text);
-        struct pw_audit_verify_result res = {0};
-        int r = pw_audit_verify(a, NULL, 0, &res, &err);
-        if (r < 0)
-                fail_msg("chain does not verify: %d at %lld: %s %s", r, (long long)res.bad_seq,
-                         res.reason, err.text);
-        pw_audit_free(a);
-        return res;
 }
 
 /* Posts as the company account with text (archived) and returns the event's seq. */
@@ -130,7 +93,7 @@ static void redact_tombstones_and_the_chain_verifies(void **state) {
         assert_string_equal(text, "A later post that stays");
         free(text);
         pw_audit_free(a);
-        struct pw_audit_verify_result res = verify_db(s->db);
+        struct pw_audit_verify_result res = harness_verify_db(s->db);
         assert_int_equal(res.head.seq, rseq);
         /* The plaintext is gone from the file (secure_delete, WAL truncated). */
         assert_false(harness_file_has(s->db, "Roadrunner Pro"));
@@ -149,7 +112,7 @@ static void redact_tombstones_and_the_chain_verifies(void **state) {
         rep = svc_call(s, msg_redact(6, rseq, "x"), NULL);
         assert_int_equal(reply_code(rep), 12);
         json_decref(rep);
-        verify_db(s->db);
+        harness_verify_db(s->db);
 }
 
 static void redact_refuses_bad_fields_naming_them(void **state) {
@@ -216,11 +179,11 @@ static void purge_before_a_time_keeps_a_verifiable_chain(void **state) {
 
         struct count after = count_db(s->db);
         assert_int_equal(after.events, before.events - removed + 1); /* + the purge event */
-        struct pw_audit_verify_result res = verify_db(s->db);
+        struct pw_audit_verify_result res = harness_verify_db(s->db);
         assert_int_equal(res.first_seq, kept);
         /* The chain goes on after the purge. */
         post_company(s, 22, "after the purge");
-        verify_db(s->db);
+        harness_verify_db(s->db);
 }
 
 static void purge_without_before_applies_the_policy_retention(void **state) {
@@ -260,7 +223,7 @@ static void purge_without_before_applies_the_policy_retention(void **state) {
         }
         want = now_us() - 86400LL * 1000000;
         assert_true(before >= want - 60LL * 1000000 && before <= want + 60LL * 1000000);
-        verify_db(s->db);
+        harness_verify_db(s->db);
 }
 
 /* ---- who may ------------------------------------------------------------------------------ */
@@ -346,7 +309,7 @@ static void personal_findings_follow_the_policy(void **state) {
                 findings = count_db(s->db).findings;
         }
         assert_int_equal(findings, 1);
-        verify_db(s->db);
+        harness_verify_db(s->db);
 }
 
 /* ---- a syslog outage ------------------------------------------------------------------------- */
@@ -381,7 +344,7 @@ static void a_syslog_outage_never_costs_an_audit_write(void **state) {
                 assert_int_equal(json_integer_value(json_object_get(rep, "committed")), 200);
                 json_decref(rep);
                 assert_true(WIFEXITED(svc_stop(&s)));
-                struct pw_audit_verify_result res = verify_db(s.db);
+                struct pw_audit_verify_result res = harness_verify_db(s.db);
                 assert_int_equal(res.head.seq, 201); /* account_seen + 200 posts */
                 assert_true(harness_file_has(s.log, "dropped (queue full, receiver absent"));
                 if (fd >= 0)
@@ -391,7 +354,7 @@ static void a_syslog_outage_never_costs_an_audit_write(void **state) {
 }
 
 int main(void) {
-#define T(f) cmocka_unit_test_setup_teardown(f, setup, teardown)
+#define T(f) cmocka_unit_test_setup_teardown(f, svc_fixture_setup, svc_fixture_teardown)
         const struct CMUnitTest tests[] = {
                 T(redact_tombstones_and_the_chain_verifies),
                 T(redact_refuses_bad_fields_naming_them),

@@ -18,22 +18,6 @@
 
 /* ---- helpers -------------------------------------------------------------------------------- */
 
-/* Opens the database read-only and verifies the chain; returns the number of events. */
-static int64_t verify_db(const char *path) {
-        struct pw_audit *a = NULL;
-        struct pw_audit_options opt = {.path = path, .flags = PW_AUDIT_READONLY};
-        struct pw_error err = {0};
-        if (pw_audit_open(&opt, &a, &err) < 0)
-                fail_msg("cannot open %s: %s", path, err.text);
-        struct pw_audit_verify_result res = {0};
-        int r = pw_audit_verify(a, NULL, 0, &res, &err);
-        if (r < 0)
-                fail_msg("chain does not verify: %d at %lld: %s %s", r, (long long)res.bad_seq,
-                         res.reason, err.text);
-        pw_audit_free(a);
-        return res.rows;
-}
-
 struct seqs {
         int64_t *v; /* sequence numbers seen */
         size_t n, cap;
@@ -105,7 +89,7 @@ static void kill9_mid_burst_loses_no_acknowledged_event(void **state) {
         /* Restart on the same file: it opens, and every acknowledged seq is there. */
         assert_int_equal(svc_start(&s), 0);
         svc_stop(&s);
-        int64_t rows = verify_db(s.db);
+        int64_t rows = harness_verify_db(s.db).rows;
         assert_true(rows >= (int64_t)total);
         struct pw_audit *a;
         struct pw_audit_options opt = {.path = s.db, .flags = PW_AUDIT_READONLY};
@@ -184,7 +168,7 @@ static void full_tmpfs_refuses_events_and_keeps_serving(void **state) {
         assert_true(harness_file_has(s.log, "audit write refused"));
         svc_stop(&s);
         /* Everything acknowledged before the disk filled is there and verifies. */
-        assert_true(verify_db(s.db) >= ok);
+        assert_true(harness_verify_db(s.db).rows >= ok);
         umount2(mnt, MNT_DETACH);
         rmdir(mnt);
         svc_cleanup(&s);
@@ -244,7 +228,7 @@ static void database_on_a_read_only_filesystem_then_writable_again(void **state)
         }
         assert_int_equal(code, 0);
         svc_stop(&s);
-        assert_true(verify_db(s.db) >= 2);
+        assert_true(harness_verify_db(s.db).rows >= 2);
         umount2(mnt, MNT_DETACH);
         rmdir(mnt);
         svc_cleanup(&s);
