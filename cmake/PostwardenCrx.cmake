@@ -11,6 +11,8 @@
 # Without POSTWARDEN_CRX_KEY a key is generated once per build tree
 # (build/packaging/crx-key.pem): good for tests, useless for a fleet, since each build tree gets
 # a different id. The private key is never installed.
+include(${CMAKE_CURRENT_LIST_DIR}/PostwardenExtensionId.cmake)
+
 option(POSTWARDEN_CRX "Pack the extension as a CRX for force-install (needs chromium, openssl)" OFF)
 set(POSTWARDEN_CRX_KEY "" CACHE FILEPATH
     "PEM private key that signs the CRX (default: one generated in the build tree, for tests)")
@@ -42,14 +44,7 @@ if(POSTWARDEN_CRX)
     message(FATAL_ERROR "POSTWARDEN_CRX_KEY ${PW_CRX_KEY}: not a private key openssl reads: ${err}")
   endif()
   file(SHA256 ${PW_CRX_DIR}/key.pub.der pw_hash)
-  string(SUBSTRING "${pw_hash}" 0 32 pw_hash)
-  set(pw_id "")
-  foreach(i RANGE 31)
-    string(SUBSTRING "${pw_hash}" ${i} 1 c)
-    string(FIND "0123456789abcdef" "${c}" n)
-    string(SUBSTRING "abcdefghijklmnop" ${n} 1 c)
-    string(APPEND pw_id "${c}")
-  endforeach()
+  pw_extension_id("${pw_hash}" pw_id)
   if(DEFINED CACHE{POSTWARDEN_CHROME_EXTENSION_ID}
      AND NOT POSTWARDEN_CHROME_EXTENSION_ID STREQUAL pw_id
      AND NOT POSTWARDEN_CHROME_EXTENSION_ID STREQUAL "dbmbjloomoklmhdgmpcmalmgpgdkbcbc")

@@ -7,6 +7,8 @@ foreach(v SRC OUT KEY CHROMIUM OPENSSL CODEBASE)
   endif()
 endforeach()
 
+include(${CMAKE_CURRENT_LIST_DIR}/../cmake/PostwardenExtensionId.cmake)
+
 set(tree ${OUT}/postwarden)
 file(REMOVE_RECURSE ${tree} ${OUT}/postwarden.crx ${OUT}/chromium-home)
 # The unit tests and their DOM fixtures stay out of what browsers install.
@@ -41,14 +43,7 @@ execute_process(COMMAND ${OPENSSL} pkey -in ${KEY} -pubout -outform DER
                 COMMAND ${OPENSSL} dgst -sha256 -hex
                 OUTPUT_VARIABLE hash)
 string(REGEX REPLACE ".*= *([0-9a-f]+).*" "\\1" hash "${hash}")
-string(SUBSTRING "${hash}" 0 32 hash)
-set(id "")
-foreach(i RANGE 31)
-  string(SUBSTRING "${hash}" ${i} 1 c)
-  string(FIND "0123456789abcdef" "${c}" n)
-  string(SUBSTRING "abcdefghijklmnop" ${n} 1 c)
-  string(APPEND id "${c}")
-endforeach()
+pw_extension_id("${hash}" id)
 file(WRITE ${OUT}/updates.xml "<?xml version='1.0' encoding='UTF-8'?>
 <gupdate xmlns='http://www.google.com/update2/response' protocol='2.0'>
   <app appid='${id}'>
