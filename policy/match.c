@@ -152,15 +152,6 @@ static int add_literal(struct builder *b, const char *s, size_t len, uint32_t *r
         return 0;
 }
 
-/* The id of the first rule using list `l`, for errors. */
-static const char *list_user(const struct pw_policy *p, size_t l) {
-        for (size_t i = 0; i < p->n_rules; i++)
-                for (size_t j = 0; j < p->rules[i].n_lists; j++)
-                        if (p->rules[i].lists[j] == l)
-                                return p->rules[i].id;
-        return NULL;
-}
-
 /* Adds every string of `v` with `owner`; ids of a term list go to `ids` when non-NULL. */
 static int add_strings(struct builder *b, const struct pw_src *src, const struct pw_strv *v,
                        uint32_t owner, bool with_owner, uint32_t *ids, const char *rule,
@@ -596,7 +587,8 @@ static int collect(const struct pw_policy *p, const struct pw_src *src, struct b
                 if (!(list_ids[l] = malloc((v->n ? v->n : 1) * sizeof **list_ids)))
                         r = -ENOMEM;
                 else
-                        r = add_strings(b, src, v, 0, false, list_ids[l], list_user(p, l), err);
+                        r = add_strings(b, src, v, 0, false, list_ids[l], pw_policy_list_user(p, l),
+                                        err);
         }
         uint32_t n_regex = 0;
         for (size_t i = 0; r == 0 && i < p->n_rules; i++) {
@@ -661,6 +653,7 @@ int pw_matcher_build(struct pw_policy *p, const struct pw_src *src, const char *
                 r = cache_load(p, m, path, key);
                 if (r == 0 && (r = make_proto(m)) == 0) {
                         m->info.from_cache = 1;
+                        pw_policy_drop_term_files(p);
                         goto done;
                 }
                 m->info.cache_load_error = -r;
@@ -678,6 +671,10 @@ int pw_matcher_build(struct pw_policy *p, const struct pw_src *src, const char *
         }
         struct builder b = {0};
         uint32_t n_regex = 0;
+        if ((r = pw_policy_parse_term_files(p, err)) < 0) {
+                pw_matcher_free(m);
+                return r;
+        }
         if (!(b.norm = pw_norm_new()))
                 r = -ENOMEM;
         else

@@ -307,7 +307,8 @@ static const struct field list_fields[] = {
         {"description", T_STRING, false},
 };
 
-/* Reads term-list file `file` (at the current path) into list `l`. */
+/* Reads term-list file `file` (at the current path) for list `l` and adds it to the policy's
+ * hash. */
 static int load_list_file(struct vctx *c, struct pw_term_list *l, const json_t *file) {
         const char *f = json_string_value(file);
         int r = check_text(c, file, "file name", PATH_MAX / 2);
@@ -336,20 +337,8 @@ static int load_list_file(struct vctx *c, struct pw_term_list *l, const json_t *
         crypto_hash_sha256_update(c->hash, (const unsigned char *)l->name, strlen(l->name) + 1);
         crypto_hash_sha256_update(c->hash, (const unsigned char *)&n64, sizeof n64);
         crypto_hash_sha256_update(c->hash, (const unsigned char *)buf, len);
-        uint32_t bad_line = 0;
-        size_t bad_col = 0;
-        l->terms.file = l->file;
-        r = pw_terms_parse(buf, len, &l->terms, &bad_line, &bad_col);
-        free(buf);
-        if (r == -EILSEQ || r == -E2BIG) {
-                pw_error_set(c->err, l->file, (int)bad_line, (int)bad_col, c->rule,
-                             r == -EILSEQ ? "term list \"%s\": invalid UTF-8"
-                                          : "term list \"%s\": term longer than 1024 bytes",
-                             l->name);
-                return -EINVAL;
-        }
-        if (r < 0)
-                return verr(c, false, "term list \"%s\": %s", l->name, strerror(-r));
+        l->raw = buf; /* parsed when the matcher is compiled: pw_policy_parse_term_files() */
+        l->raw_len = len;
         return 0;
 }
 
@@ -407,6 +396,50 @@ static int load_lists(struct vctx *c, struct pw_policy *p, const json_t *root) {
         }
         pop(c);
         return r;
+}
+
+const char *pw_policy_list_user(const struct pw_policy *p, size_t l) {
+        for (size_t i = 0; i < p->n_rules; i++)
+                for (size_t j = 0; j < p->rules[i].n_lists; j++)
+                        if (p->rules[i].lists[j] == l)
+                                return p->rules[i].id;
+        return NULL;
+}
+
+int pw_policy_parse_term_files(struct pw_policy *p, struct pw_error *err) {
+        int r = 0;
+        for (size_t i = 0; i < p->n_lists; i++) {
+                struct pw_term_list *l = &p->lists[i];
+                if (!l->raw)
+                        continue;
+                uint32_t bad_line = 0;
+                size_t bad_col = 0;
+                l->terms.file = l->file;
+                r = pw_terms_parse(l->raw, l->raw_len, &l->terms, &bad_line, &bad_col);
+                free(l->raw);
+                l->raw = NULL;
+                if (r == -EILSEQ || r == -E2BIG) {
+                        pw_error_set(err, l->file, (int)bad_line, (int)bad_col,
+                                     pw_policy_list_user(p, i),
+                                     r == -EILSEQ ? "term list \"%s\": invalid UTF-8"
+                                                  : "term list \"%s\": term longer than 1024 bytes",
+                                     l->name);
+                        r = -EINVAL;
+                } else if (r < 0) {
+                        pw_error_set(err, l->file, 0, 0, pw_policy_list_user(p, i),
+                                     "term list \"%s\": %s", l->name, strerror(-r));
+                }
+                if (r < 0)
+                        break;
+        }
+        return r;
+}
+
+void pw_policy_drop_term_files(struct pw_policy *p) {
+        for (size_t i = 0; i < p->n_lists; i++) {
+                free(p->lists[i].raw);
+                p->lists[i].raw = NULL;
+        }
 }
 
 /* ---- accounts ------------------------------------------------------------------------------- */
@@ -1117,6 +1150,7 @@ struct pw_policy *pw_policy_free(struct pw_policy *p) {
         for (size_t i = 0; i < p->n_lists; i++) {
                 free(p->lists[i].name);
                 free(p->lists[i].file);
+                free(p->lists[i].raw);
                 pw_strv_done(&p->lists[i].terms);
         }
         free(p->lists);

@@ -58,6 +58,10 @@ struct pw_term_list {
         char *name; /* the key in "term_lists", or "trademarks"/"domains" for the company's */
         char *file; /* the term-list file's path as resolved, or NULL when inline only */
         struct pw_strv terms; /* the raw terms, as written (terms.file points at `file`) */
+        char *raw;            /* `file`'s bytes, read and hashed but not parsed yet: they are
+                               * parsed into `terms` only when the matcher is compiled (a matcher
+                               * from the cache never needs them), then freed */
+        size_t raw_len;       /* bytes in raw */
 };
 
 /* ---- rules ---------------------------------------------------------------------------------- */
@@ -151,6 +155,17 @@ struct pw_src {
  * or term-list file, naming `rule` (may be NULL); returns -EINVAL. */
 int pw_strv_error(const struct pw_src *src, const struct pw_strv *v, size_t i, const char *rule,
                   struct pw_error *err, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+/* model.c: the id of the first rule whose "match.lists" names list `l` (NULL when none), to
+ * name it in errors about the list. */
+const char *pw_policy_list_user(const struct pw_policy *p, size_t l);
+
+/* model.c: parses the term-list files the loader read (struct pw_term_list.raw) into their
+ * lists' terms and frees the bytes; an invalid file gives -EINVAL with its line and column in
+ * *err. pw_policy_drop_term_files() frees them unparsed, for a matcher loaded from the cache: its
+ * key covers the files' bytes, so they parsed and compiled when the cache file was written. */
+int pw_policy_parse_term_files(struct pw_policy *p, struct pw_error *err);
+void pw_policy_drop_term_files(struct pw_policy *p);
 
 /* match.c: normalises every term and, unless `flags` has PW_POLICY_NO_COMPILE, builds (or loads
  * from `cache_dir`, may be NULL) the matcher of `p` into p->matcher. */
