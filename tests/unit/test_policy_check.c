@@ -534,6 +534,38 @@ static void cache_reuse_and_repair(void **state) {
         assert_int_equal(pw_policy_load(f->path, f->cache, 0, &q, &err), 0);
         assert_int_equal(pw_policy_compile_info(q, &info), 0);
         assert_int_equal(info.from_cache, 1);
+        /* from the cache the term-list file is hashed, not parsed: its terms still match */
+        struct pw_verdict *hit = check(q, "kestrel");
+        assert_int_equal(hit->action, PW_ACTION_BLOCK);
+        pw_verdict_free(hit);
+        pw_policy_free(q);
+
+        /* an edited term-list file misses the cache: its new terms match, and an invalid one is
+         * refused with its line, never served from the old file's cache */
+        char codes[128], saved[256];
+        snprintf(codes, sizeof codes, "%s/codes.txt", f->dir);
+        FILE *cf = fopen(codes, "rb");
+        assert_non_null(cf);
+        size_t n_saved = fread(saved, 1, sizeof saved, cf);
+        fclose(cf);
+        write_file(codes, "Kestrel\nOsprey\n", 15);
+        assert_int_equal(pw_policy_load(f->path, f->cache, 0, &q, &err), 0);
+        assert_int_equal(pw_policy_compile_info(q, &info), 0);
+        assert_int_equal(info.from_cache, 0);
+        hit = check(q, "osprey");
+        assert_int_equal(hit->action, PW_ACTION_BLOCK);
+        pw_verdict_free(hit);
+        pw_policy_free(q);
+        write_file(codes, "Kestrel\nOs\xffprey\n", 16);
+        q = NULL;
+        assert_int_equal(pw_policy_load(f->path, f->cache, 0, &q, &err), -EINVAL);
+        assert_null(q);
+        assert_int_equal(err.line, 2);
+        assert_non_null(strstr(err.text, "invalid UTF-8"));
+        write_file(codes, saved, n_saved);
+        assert_int_equal(pw_policy_load(f->path, f->cache, 0, &q, &err), 0);
+        assert_int_equal(pw_policy_compile_info(q, &info), 0);
+        assert_int_equal(info.from_cache, 1);
         pw_policy_free(q);
 
         /* flip one byte: in the tables (right after the 80-byte header and the three counts:
