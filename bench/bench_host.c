@@ -152,8 +152,10 @@ static int round_trips_raw(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigne
         return 0;
 }
 
-/* The in-process peer: what the host must do at least, without pipes or framing. */
-static void in_process(const char *policy, const char *cache, unsigned n, uint64_t *ns) {
+/* The in-process peer: what the host must do at least, without pipes or framing. With `parse`,
+ * the timed part also parses the request as the host receives it (json_loadb of the check
+ * message, the text taken from it): the JSON a browser sends costs every host that much. */
+static void in_process(const char *policy, const char *cache, unsigned n, uint64_t *ns, int parse) {
         struct pw_policy *p;
         struct pw_error err = {0};
         if (pw_policy_load(policy, cache, 0, &p, &err) < 0) {
@@ -163,8 +165,18 @@ static void in_process(const char *policy, const char *cache, unsigned n, uint64
         char text[2100];
         for (unsigned i = 0; i < n; i++) {
                 size_t len = make_post(text, sizeof text, 1000000 + i);
+                json_t *rj = parse ? check_req(i, text) : NULL;
+                char *req = rj ? json_dumps(rj, JSON_COMPACT) : NULL;
+                json_decref(rj);
                 uint64_t t0 = nmh_now_ns();
-                struct pw_check_input in = {.text = text,
+                json_t *msg = NULL;
+                const char *t = text;
+                if (parse) {
+                        msg = json_loadb(req, strlen(req), JSON_REJECT_DUPLICATES, NULL);
+                        if (json_unpack(msg, "{s:s%}", "text", &t, &len) < 0)
+                                exit(1);
+                }
+                struct pw_check_input in = {.text = t,
                                             .len = len,
                                             .site = "x.com",
                                             .account_handle = "@jdoe",
@@ -174,8 +186,10 @@ static void in_process(const char *policy, const char *cache, unsigned n, uint64
                         exit(1);
                 json_t *j = pw_verdict_to_json(v);
                 char *s = json_dumps(j, JSON_COMPACT);
+                json_decref(msg);
                 ns[i] = nmh_now_ns() - t0;
                 free(s);
+                free(req);
                 json_decref(j);
                 pw_verdict_free(v);
         }
@@ -284,9 +298,13 @@ int main(int argc, char **argv) {
                         snprintf(policy, sizeof policy, "%s/%s.json", dir, names[k]);
 
                 snprintf(label, sizeof label, "in-process check+JSON [%s]", names[k]);
-                in_process(policy, cache, n, b);
+                in_process(policy, cache, n, b, 0);
                 uint64_t base = report(label, b, n);
                 uint64_t base50 = b[n / 2];
+                snprintf(label, sizeof label, "in-process parse+check+JSON [%s]", names[k]);
+                in_process(policy, cache, n, b, 1);
+                report(label, b, n);
+                uint64_t parse50 = b[n / 2];
 
                 char *alone[] = {(char *)host, "--config", cfg,    "--policy", policy,
                                  "--cache",    cache,      ORIGIN, NULL};
@@ -302,6 +320,8 @@ int main(int argc, char **argv) {
                        (double)a[n / 2] / (double)base50, (double)p99 / (double)base);
                 printf("%-46s p50 x%.2f\n", "  ratio (host - floor)/in-process",
                        ((double)a[n / 2] - (double)floor50) / (double)base50);
+                printf("%-46s p50 x%.2f\n", "  ratio (host - floor)/in-process with parse",
+                       ((double)a[n / 2] - (double)floor50) / (double)parse50);
 
                 if (svc) {
                         char *sargv[] = {(char *)svc, "--foreground", "--socket", sock,  "--db", db,
