@@ -27,6 +27,7 @@
 #include <jansson.h>
 
 #include "../tests/integration/nm_harness.h"
+#include "postwarden/client.h"
 #include "postwarden/policy.h"
 
 #define ORIGIN "chrome-extension://abcdefghijklmnopabcdefghijklmnop/"
@@ -199,6 +200,35 @@ static void in_process(const char *policy, const char *cache, unsigned n, uint64
         pw_policy_free(p);
 }
 
+/* The relay's peer: the same checks sent straight to the service through the client library,
+ * as the host sends them, on one kept connection; fills ns[] (service round trips). */
+static int direct_service(const char *sock, unsigned n, uint64_t *ns) {
+        struct pw_client *c = NULL;
+        if (pw_client_connect(sock, 5000, &c) < 0)
+                return -1;
+        char text[2100];
+        for (unsigned i = 0; i < n; i++) {
+                size_t len = make_post(text, sizeof text, 700000 + i);
+                uint64_t t0 = nmh_now_ns();
+                json_t *req = json_pack("{s:i, s:i, s:s, s:s, s:s, s:n, s:s%}", "v", 1, "id",
+                                        (int)i + 1, "type", "check", "site", "x.com",
+                                        "account_handle", "@jdoe", "account_id", "text", text, len);
+                json_t *reply = NULL;
+                int k = req ? pw_client_request(c, req, 5000, &reply) : -ENOMEM;
+                ns[i] = nmh_now_ns() - t0;
+                json_decref(req);
+                if (k < 0 || !json_is_object(json_object_get(reply, "verdict"))) {
+                        fprintf(stderr, "bench: direct service check failed (%d)\n", k);
+                        json_decref(reply);
+                        pw_client_free(c);
+                        return -1;
+                }
+                json_decref(reply);
+        }
+        pw_client_free(c);
+        return 0;
+}
+
 /* The transport floor: a process that answers each frame with a fixed reply of `reply_len`
  * bytes, doing nothing else (started as `bench_host --echo N`). */
 static int echo_main(size_t reply_len) {
@@ -348,6 +378,9 @@ int main(int argc, char **argv) {
                                 return 1;
                         }
                         nmh_finish(&p, NULL);
+                        uint64_t *d = calloc(n, sizeof *d);
+                        if (!d || direct_service(sock, n, d) < 0)
+                                return 1;
                         kill(sp, SIGTERM);
                         waitpid(sp, NULL, 0);
                         snprintf(label, sizeof label, "host relayed to postwardend [%s]", names[k]);
@@ -356,6 +389,16 @@ int main(int argc, char **argv) {
                                (double)a[n / 2] / (double)base50, (double)p99 / (double)base);
                         printf("%-46s p50 x%.2f\n", "  ratio (relayed - floor)/in-process",
                                ((double)a[n / 2] - (double)floor50) / (double)base50);
+                        uint64_t r50 = a[n / 2];
+                        snprintf(label, sizeof label, "client library -> postwardend [%s]",
+                                 names[k]);
+                        report(label, d, n);
+                        /* The relay's own overhead: what the host adds to the service's answer
+                         * beyond the browser's pipes. */
+                        printf("%-46s p50 x%.2f\n",
+                               "  own overhead (relayed - floor - direct)/in-proc",
+                               ((double)r50 - (double)floor50 - (double)d[n / 2]) / (double)base50);
+                        free(d);
                 }
         }
 
