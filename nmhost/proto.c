@@ -482,9 +482,10 @@ static int do_check(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
                                                    : "check: the policy engine failed",
                                            ret, ret_len);
         } else if (!verdict) {
-                json_t *req = json_pack("{s:s, s:s, s:s?, s:s?, s:s%}", "type", "check", "site",
+                /* the draft's string from the request, shared: not copied or checked again */
+                json_t *req = json_pack("{s:s, s:s, s:s?, s:s?, s:O}", "type", "check", "site",
                                         site, "account_handle", handle, "account_id", stable_id,
-                                        "text", text, text_len);
+                                        "text", json_object_get(root, "text"));
                 json_t *srv = NULL;
                 int code = req ? service_call(h, req, &srv, msg, sizeof msg) : PW_NM_E_INTERNAL;
                 json_decref(req);
