@@ -34,6 +34,20 @@ export function combine(decisions) {
   return worst;
 }
 
+// Whether a click is the second (third, …) click of a multi-click whose first click was already
+// decided as a submit: same control, a click count above 1 (the event's `detail`, counted by the
+// browser within the platform's double-click time), and no box's draft changed since. Such a click
+// is part of that submit, whatever was decided for it (posted, stopped, or being checked and then
+// re-dispatched): a double click on Post posts once, however long the check took.
+//   last: { control, drafts } noted when the first click was decided, or null
+//   click: { control, detail, drafts }; drafts: Map of box -> its draft's seq
+export function repeatsSubmit(last, click) {
+  if (!last || click.detail < 2 || click.control !== last.control) return false;
+  if (click.drafts.size !== last.drafts.size) return false;
+  for (const [box, seq] of click.drafts) if (last.drafts.get(box) !== seq) return false;
+  return true;
+}
+
 // Whether a keydown is the "send" chord: Ctrl+Enter, or Cmd+Enter on macOS.
 export function isSendChord(e) {
   return e.key === 'Enter' && Boolean(e.ctrlKey || e.metaKey) && !e.altKey && !e.isComposing;

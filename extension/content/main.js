@@ -10,7 +10,7 @@
 import { Kind, PORT_NAME, Unavailable, SiteProblem, SELF_DECLARED } from '../messages.js';
 import { createSiteAdapter, sameAccount } from '../adapters/site.js';
 import { DraftState } from './state.js';
-import { decideSubmit, combine, isSendChord } from './enforce.js';
+import { decideSubmit, combine, isSendChord, repeatsSubmit } from './enforce.js';
 import { Ui } from './ui.js';
 
 const EMPTY = Object.freeze({ action: 'allow', overridable: false, companyAccount: false, message: '', findings: [] });
@@ -88,6 +88,7 @@ class Page {
     this.live = new Set(); // Boxes seen, for submits without a scope (pruned when disconnected)
     this.passing = false; // true while we re-dispatch a submit we decided to let through
     this.letThrough = new Set(); // Boxes whose submit was let through in this task (see onSubmit)
+    this.lastClick = null; // { control, drafts: Map Box -> seq } of the last submit click decided
     this.ui.setIndicator(status.available === false ? 'unavailable' : 'active', status.reason);
   }
 
@@ -198,12 +199,24 @@ class Page {
     return [...this.live];
   }
 
+  // The second click of a double click on a submit control is part of the first click's submit
+  // (enforce.js repeatsSubmit): stopped, with nothing posted or recorded. Without this, a double
+  // click inside the debounce window posted twice whenever the first click's check and
+  // re-dispatch were done before the second click came (always at a human double-click speed).
   onClick(e) {
     if (this.passing) return;
     const submit = this.adapter.submitIn(e.composedPath());
     if (!submit) return;
     const boxes = this.boxesFor(submit);
-    if (boxes.length) this.enforce(e, boxes, () => submit.click());
+    if (!boxes.length) return;
+    const click = { control: submit, detail: e.detail, drafts: new Map(boxes.map((b) => [b, b.state.seq])) };
+    if (repeatsSubmit(this.lastClick, click)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      return;
+    }
+    this.lastClick = { control: submit, drafts: click.drafts };
+    this.enforce(e, boxes, () => submit.click());
   }
 
   // A safety net for forms the page submits by script (form.requestSubmit(), an Enter handler):

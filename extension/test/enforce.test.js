@@ -1,7 +1,7 @@
 // Submit decisions: never a post on a stale verdict; block stops; unavailable per fail mode.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decideSubmit, combine, isSendChord } from '../content/enforce.js';
+import { decideSubmit, combine, isSendChord, repeatsSubmit } from '../content/enforce.js';
 
 const settings = { failMode: 'warn', overridesAllowed: true };
 const v = (action, overridable = false) => ({ action, overridable, findings: [] });
@@ -50,4 +50,22 @@ test('the send chord is Ctrl+Enter or Cmd+Enter', () => {
   assert.equal(isSendChord({ key: 'Enter', ctrlKey: true, altKey: true }), false);
   assert.equal(isSendChord({ key: 'Enter', ctrlKey: true, isComposing: true }), false);
   assert.equal(isSendChord({ key: 'a', ctrlKey: true }), false);
+});
+
+test('the second click of a double click on the same control, same drafts, repeats the submit', () => {
+  const post = {};
+  const other = {};
+  const a = {};
+  const b = {};
+  const last = { control: post, drafts: new Map([[a, 3], [b, 1]]) };
+  const click = (detail, drafts = [[a, 3], [b, 1]], control = post) => ({ control, detail, drafts: new Map(drafts) });
+  assert.equal(repeatsSubmit(last, click(2)), true);
+  assert.equal(repeatsSubmit(last, click(3)), true, 'a triple click too');
+  assert.equal(repeatsSubmit(last, click(1)), false, 'a click of its own is a new submit');
+  assert.equal(repeatsSubmit(last, click(0)), false, 'a script click() or a keyboard activation has detail 0');
+  assert.equal(repeatsSubmit(null, click(2)), false, 'no first click decided on this page');
+  assert.equal(repeatsSubmit(last, click(2, [[a, 3], [b, 1]], other)), false, 'another control');
+  assert.equal(repeatsSubmit(last, click(2, [[a, 4], [b, 1]])), false, 'a draft was edited in between');
+  assert.equal(repeatsSubmit(last, click(2, [[a, 3]])), false, 'other boxes');
+  assert.equal(repeatsSubmit(last, click(2, [[a, 3], [b, 1], [{}, 0]])), false, 'other boxes');
 });
