@@ -89,6 +89,7 @@ class Page {
     this.passing = false; // true while we re-dispatch a submit we decided to let through
     this.letThrough = new Set(); // Boxes whose submit was let through in this task (see onSubmit)
     this.lastClick = null; // { control, drafts: Map Box -> seq } of the last submit click decided
+    this.lastChord = null; // the same for the last Ctrl/Cmd+Enter decided (control: the box)
     this.ui.setIndicator(status.available === false ? 'unavailable' : 'active', status.reason);
   }
 
@@ -248,13 +249,24 @@ class Page {
     }
   }
 
+  // A held Ctrl+Enter repeats its keydown (`repeat`): like the second click of a double click,
+  // a repeat on the same box with the same draft is part of the first press's submit, stopped
+  // with nothing posted or recorded, however long the first press's check took.
   keydown(e) {
     if (this.passing || !isSendChord(e)) return;
     const target = e.composedPath()[0];
     const el = this.adapter.composeBoxFor(target);
     if (!el) return;
+    const box = this.box(el);
+    const press = { control: el, detail: e.repeat ? 2 : 1, drafts: new Map([[box, box.state.seq]]) };
+    if (repeatsSubmit(this.lastChord, press)) {
+      e.preventDefault();
+      e.stopImmediatePropagation();
+      return;
+    }
+    this.lastChord = { control: el, drafts: press.drafts };
     const init = { key: e.key, code: e.code, ctrlKey: e.ctrlKey, metaKey: e.metaKey, shiftKey: e.shiftKey, bubbles: true, cancelable: true, composed: true };
-    this.enforce(e, [this.box(el)], () => target.dispatchEvent(new KeyboardEvent('keydown', init)));
+    this.enforce(e, [box], () => target.dispatchEvent(new KeyboardEvent('keydown', init)));
   }
 
   decide(boxes) {

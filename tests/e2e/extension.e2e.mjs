@@ -243,6 +243,31 @@ test('contenteditable: verdict, highlight ranges on the words, Ctrl+Enter blocke
   await page.close();
 });
 
+test('a held Ctrl+Enter (auto-repeated keydowns) posts once', async () => {
+  const page = await browser.context.newPage();
+  await page.addInitScript(() => { // runs before the content script's listener: sees every keydown
+    window.repeats = 0;
+    addEventListener('keydown', (e) => { if (e.isTrusted && e.repeat) window.repeats++; }, true);
+  });
+  await page.goto(`${server.url}/editable.html`);
+  await page.locator('postwarden-ui').waitFor({ state: 'attached', timeout: T });
+  const before = attempts().length;
+  await page.locator('#box').click();
+  await page.keyboard.type('We start the picnic on Monday');
+  await page.keyboard.down('Control');
+  await page.keyboard.down('Enter'); // inside the debounce window: stopped, checked, re-dispatched
+  await firstPost(page);
+  await page.keyboard.down('Enter'); // the key is still held: repeat
+  await page.keyboard.down('Enter');
+  await page.keyboard.up('Enter');
+  await page.keyboard.up('Control');
+  await page.waitForFunction(() => window.repeats === 2, null, { timeout: T });
+  await page.waitForTimeout(300);
+  assert.deepEqual(await posts(page), ['We start the picnic on Monday']);
+  assert.deepEqual(attempts().slice(before).map((a) => a.posted), [true], 'one post_attempt for the held chord');
+  await page.close();
+});
+
 test('contenteditable: a warning (trademark) lets the post go, with the warning shown', async () => {
   const page = await open('editable.html');
   await page.locator('#box').click();
