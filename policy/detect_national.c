@@ -369,7 +369,14 @@ static int v_in_gstin(const char *id, size_t n, bool grouped) {
         if (n != 15 || !det_is_digit(id[0]) || !det_is_digit(id[1]))
                 return 0;
         int state = dv(id[0]) * 10 + dv(id[1]);
-        if (state < 1 || state > 38 || !v_in_pan(id + 2, 10, false) || id[13] != 'Z')
+        if (state < 1 || state > 38 || id[13] != 'Z' || !det_is_alnum(id[12]) || id[12] == '0')
+                return 0;
+        /* the PAN: 5 letters, 4 digits, a letter (the holder-type letter is checked by v_in_pan;
+         * a GSTIN's own check character covers the whole token) */
+        for (int i = 2; i < 7; i++)
+                if (!det_is_upper(id[i]))
+                        return 0;
+        if (!all_digits(id + 7, 4) || !det_is_upper(id[11]))
                 return 0;
         int sum = 0;
         for (int i = 0; i < 14; i++) {
@@ -379,7 +386,9 @@ static int v_in_gstin(const char *id, size_t n, bool grouped) {
                 int prod = (int)(p - b36) * (i % 2 ? 2 : 1);
                 sum += prod / 36 + prod % 36;
         }
-        return b36[(36 - sum % 36) % 36] == id[14] ? 90 : 0;
+        /* A check character that does not match leaves a GSTIN-shaped token: reported only with
+         * a context word ("GSTIN", "GST"). */
+        return b36[(36 - sum % 36) % 36] == id[14] ? 90 : 40;
 }
 
 /* US ABA routing transit number (ABA/Federal Reserve): 9 digits, weights 3 7 1, prefixes 00-12,
@@ -718,6 +727,396 @@ static int v_sg_uen(const char *id, size_t n, bool grouped) {
         return 0;
 }
 
+/* ---- identifiers without a check character
+ * ------------------------------------------------------- Registration plates, register entries,
+ * post codes and document numbers whose layout is public but which carry no checksum. The check
+ * reads the printed token itself (the layout's group boundaries matter) and validates it against
+ * the issuing authority's rules (area codes, the letters in use, digit ranges). Shapes that
+ * ordinary text also produces get a confidence below 50, so they are reported only with a context
+ * word. */
+
+/* A checker over the printed token t[0..n): returns a confidence (0 = reject). */
+typedef int (*raw_fn)(const char *t, size_t n);
+
+struct raw_spec {
+        raw_fn fn;
+};
+
+static void check_raw(const struct det_cand *c, struct det_sink *k) {
+        raw_fn fn = ((const struct raw_spec *)det_rule_arg(k))->fn;
+        size_t s = c->from, e = c->to;
+        int pb = det_before(c, s), na = det_at(c, e);
+        if (e <= s || det_is_wordish(pb) || det_is_wordish(na) || pb == '-' || na == '-' ||
+            pb == '/' || na == '/')
+                return;
+        /* "HRB 12345.6" or "34 ABC 1234 5678": the token continues. */
+        if ((na == '.' || na == ',' || na == ' ') && det_is_digit(det_at(c, e + 1)) &&
+            det_is_digit(c->text[e - 1]))
+                return;
+        int conf = fn(c->text + s, e - s);
+        if (conf > 0)
+                det_emit(k, s, e, conf);
+}
+
+/* Splits t[0..n) into runs of letters, digits and single separators: fills kinds ('A' letters,
+ * '9' digits) and lengths of up to `max` alphanumeric groups; *seps gets the separator bytes
+ * between them (0 for none). Returns the number of groups, or 0 when the token has anything
+ * else (two separators in a row, other bytes, more than max groups). */
+static int raw_groups(const char *t, size_t n, char *kinds, int *lens, char *seps, int max) {
+        int g = 0;
+        size_t i = 0;
+        while (i < n) {
+                int ch = (unsigned char)t[i];
+                char kind = det_is_alpha(ch) ? 'A' : det_is_digit(ch) ? '9' : 0;
+                if (!kind)
+                        return 0;
+                if (g == max)
+                        return 0;
+                size_t j = i;
+                while (j < n && (kind == 'A' ? det_is_alpha((unsigned char)t[j])
+                                             : det_is_digit((unsigned char)t[j])))
+                        j++;
+                kinds[g] = kind;
+                lens[g] = (int)(j - i);
+                seps[g] = 0;
+                g++;
+                i = j;
+                if (i < n && !det_is_alnum((unsigned char)t[i])) {
+                        if (i + 1 >= n || !det_is_alnum((unsigned char)t[i + 1]))
+                                return 0;
+                        seps[g - 1] = t[i];
+                        i++;
+                }
+        }
+        return g;
+}
+
+/* True when every letter of t[0..n) has the same case. */
+static bool one_case(const char *t, size_t n) {
+        bool up = false, low = false;
+        for (size_t i = 0; i < n; i++) {
+                up |= det_is_upper((unsigned char)t[i]);
+                low |= det_is_lower((unsigned char)t[i]);
+        }
+        return !(up && low);
+}
+
+/* German commercial register number (Handelsregisterverordnung § 3, HGB § 8): "HRA" (sole
+ * traders and partnerships) or "HRB" (corporations) and the court's running number (1-6
+ * digits, no leading zero). The prefix is specific enough on its own. */
+static int v_de_handelsregister(const char *t, size_t n) {
+        if (n < 4 || memcmp(t, "HR", 2) || (t[2] != 'A' && t[2] != 'B'))
+                return 0;
+        size_t i = 3;
+        if (t[i] == ' ')
+                i++;
+        if (i >= n || t[i] == '0' || n - i > 6 || !all_digits(t + i, n - i))
+                return 0;
+        return 70;
+}
+
+/* German tax number (Steuernummer, BZSt / ELSTER): the Länder print it as FF/BBB/UUUUP
+ * (2/3/5: BW, BE, HB, HH, NI, SH), FFF/BBB/UUUUP (3/3/5: BY, BB, MV, SL, SN, ST, TH),
+ * FFF/BBBB/UUUP (3/4/4: NW) or FF/BBB/UUUU/P (2/3/4/1: RP); the nationwide ELSTER form has 13
+ * digits starting with the Land's number 01-16. No check digit is computable across Länder: the
+ * slash forms are distinctive, the 13-digit form needs a context word. */
+static int v_de_tax_number(const char *t, size_t n) {
+        char kinds[4], seps[4];
+        int lens[4];
+        int g = raw_groups(t, n, kinds, lens, seps, 4);
+        for (int i = 0; i < g; i++)
+                if (kinds[i] != '9')
+                        return 0;
+        if (g == 1 && lens[0] == 13) {
+                /* ELSTER: the 4-digit Finanzamt number (its leading digits name the Land: 10
+                 * SL, 11 BE, 21 SH, 22 HH, 23 NI, 24 HB, 26 HE, 27 RP, 28 BW, 30 BB, 31 ST, 32 SN,
+                 * 40 MV, 41 TH, 5 NW, 9 BY), then 0; presidio's recognizer instead reads a Land
+                 * number 01-16 in the first two digits: either is accepted. */
+                static const char *const fa[] = {"10", "11", "21", "22", "23", "24", "26",
+                                                 "27", "28", "30", "31", "32", "40", "41"};
+                bool elster = t[4] == '0' && (t[0] == '5' || t[0] == '9');
+                for (size_t i = 0; i < sizeof fa / sizeof fa[0] && !elster; i++)
+                        elster = t[4] == '0' && t[0] == fa[i][0] && t[1] == fa[i][1];
+                int land = dv(t[0]) * 10 + dv(t[1]);
+                return elster || (land >= 1 && land <= 16) ? 40 : 0;
+        }
+        for (int i = 0; i + 1 < g; i++)
+                if (seps[i] != '/')
+                        return 0;
+        if (g == 3 && ((lens[0] == 2 && lens[1] == 3 && lens[2] == 5) ||
+                       (lens[0] == 3 && lens[1] == 3 && lens[2] == 5) ||
+                       (lens[0] == 3 && lens[1] == 4 && lens[2] == 4)))
+                return 50;
+        if (g == 4 && lens[0] == 2 && lens[1] == 3 && lens[2] == 4 && lens[3] == 1)
+                return 50;
+        return 0;
+}
+
+/* German driving licence number (Directive 2006/126/EC field 5, FeV Anlage 8, since 2013): 11
+ * characters, the issuing authority's two letters, eight digits (authority number and serial),
+ * a check character whose algorithm is not published. Format only: needs a context word. */
+static int v_de_fuehrerschein(const char *t, size_t n) {
+        if (n != 11 || !det_is_alpha((unsigned char)t[0]) || !det_is_alpha((unsigned char)t[1]) ||
+            !all_digits(t + 2, 8) || !det_is_alnum((unsigned char)t[10]) || !one_case(t, n))
+                return 0;
+        return 35;
+}
+
+/* German postal code (Deutsche Post, 1993): five digits, 01001-99998. Format only. */
+static int v_de_plz(const char *t, size_t n) {
+        if (n != 5 || !all_digits(t, 5))
+                return 0;
+        int num = dv(t[0]) * 10000 + dv(t[1]) * 1000 + dv(t[2]) * 100 + dv(t[3]) * 10 + dv(t[4]);
+        return num >= 1001 && num <= 99998 ? 30 : 0;
+}
+
+/* German registration plate (FZV § 8, Anlage 4): district code of 1-3 letters, 1-2 letters,
+ * 1-4 digits without a leading zero, E (electric) or H (historic); at most 8 characters
+ * without the suffix; the letter pairs HJ, KZ, NS, SA, SS are not issued. Format only. */
+static int v_de_kfz(const char *t, size_t n) {
+        char kinds[4], seps[4];
+        int lens[4];
+        if (!one_case(t, n))
+                return 0;
+        int g = raw_groups(t, n, kinds, lens, seps, 4);
+        if (g < 3 || kinds[0] != 'A' || kinds[1] != 'A' || kinds[2] != '9')
+                return 0;
+        if (lens[0] > 3 || lens[1] > 2 || lens[2] > 4 || seps[0] == 0 || seps[1] == 0)
+                return 0;
+        if (g == 4 &&
+            (seps[2] || lens[3] != 1 ||
+             (toupper((unsigned char)t[n - 1]) != 'E' && toupper((unsigned char)t[n - 1]) != 'H')))
+                return 0;
+        if (lens[0] + lens[1] + lens[2] > 8)
+                return 0;
+        const char *mid = t + lens[0] + 1, *dig = mid + lens[1] + 1;
+        if (*dig == '0')
+                return 0;
+        static const char *const banned[] = {"HJ", "KZ", "NS", "SA", "SS"};
+        if (lens[1] == 2)
+                for (size_t i = 0; i < 5; i++)
+                        if (toupper((unsigned char)mid[0]) == banned[i][0] &&
+                            toupper((unsigned char)mid[1]) == banned[i][1])
+                                return 0;
+        return 35;
+}
+
+/* Turkish registration plate (Karayolları Trafik Yönetmeliği): province 01-81, 1-3 letters of
+ * the Latin alphabet without Q W X, 2-5 digits; the regulation pairs 1 letter with 4-5 digits,
+ * 2 with 3-4 and 3 with 2-3. Format only. */
+static int v_tr_plate(const char *t, size_t n) {
+        char kinds[3], seps[3];
+        int lens[3];
+        if (!one_case(t, n))
+                return 0;
+        int g = raw_groups(t, n, kinds, lens, seps, 3);
+        if (g != 3 || kinds[0] != '9' || kinds[1] != 'A' || kinds[2] != '9' || lens[0] != 2 ||
+            lens[1] > 3 || lens[2] < 2 || lens[2] > 5 || seps[0] != seps[1])
+                return 0;
+        int prov = dv(t[0]) * 10 + dv(t[1]);
+        if (prov < 1 || prov > 81)
+                return 0;
+        for (int i = 0; i < lens[1]; i++)
+                if (strchr("QWXqwx", t[2 + (seps[0] != 0) + i]))
+                        return 0;
+        return lens[1] + lens[2] >= 5 ? 40 : 35;
+}
+
+/* Nigerian registration plate (FRSC, 2011 format): 3-letter local government code, 3-digit
+ * serial 001-999, 2 letters. Format only. */
+static int v_ng_plate(const char *t, size_t n) {
+        if (!one_case(t, n) || n < 8)
+                return 0;
+        size_t i = 3;
+        if (t[i] == '-' || t[i] == ' ')
+                i++;
+        if (n - i != 5 || !all_digits(t + i, 3) || !memcmp(t + i, "000", 3) ||
+            !det_is_alpha((unsigned char)t[i + 3]) || !det_is_alpha((unsigned char)t[i + 4]))
+                return 0;
+        for (int j = 0; j < 3; j++)
+                if (!det_is_alpha((unsigned char)t[j]))
+                        return 0;
+        /* printed with its separator; "ALC269VC" is more often a chip name */
+        return i == 4 ? 40 : 30;
+}
+
+/* UK registration mark (DVLA, Vehicle Excise and Registration Act 1994 sch. 2): current format
+ * (2001-): region letter (A B C D E F G H K L M N O P R S V W Y), local letter (not I Q Z), age
+ * identifier 02-29 (March) or 51-79 (September), 3 letters (not I Q). Prefix (1983-2001) and
+ * suffix (1963-1983) marks: year letter (not I O Q U Z), 1-3 digits, 3 letters. The current
+ * format printed with its space is reported; the others need a context word. */
+static int v_uk_vrn(const char *t, size_t n) {
+        char c[8];
+        size_t k = 0;
+        int sep = 0;
+        if (!one_case(t, n))
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                if (det_is_alnum((unsigned char)t[i])) {
+                        if (k == 7)
+                                return 0;
+                        c[k++] = (char)toupper((unsigned char)t[i]);
+                } else {
+                        sep++;
+                }
+        }
+        c[k] = '\0';
+        if (k == 7 && det_is_upper(c[0]) && det_is_upper(c[1]) && all_digits(c + 2, 2) &&
+            det_is_upper(c[4])) {
+                int age = dv(c[2]) * 10 + dv(c[3]);
+                if (!strchr("ABCDEFGHKLMNOPRSVWY", c[0]) || strchr("IQZ", c[1]))
+                        return 0;
+                if (!((age >= 2 && age <= 29) || (age >= 51 && age <= 79)))
+                        return 0;
+                for (int i = 4; i < 7; i++)
+                        if (!det_is_upper(c[i]) || strchr("IQ", c[i]))
+                                return 0;
+                /* "AB51-ABC" is a plate; "BR21 USB" may be a part name */
+                return sep == 0 ? 35 : t[4] == '-' ? 55 : 45;
+        }
+        /* prefix: A123 BCD; suffix: ABC 123D */
+        size_t d0 = 0, d1 = 0;
+        while (d0 < k && !det_is_digit(c[d0]))
+                d0++;
+        d1 = d0;
+        while (d1 < k && det_is_digit(c[d1]))
+                d1++;
+        int nd = (int)(d1 - d0);
+        if (nd < 1 || nd > 3)
+                return 0;
+        for (size_t i = 0; i < k; i++)
+                if (!det_is_digit(c[i]) && (!det_is_upper(c[i]) || strchr("IQ", c[i])))
+                        return 0;
+        if (d0 == 1 && k - d1 == 3 && !strchr("IOQUZ", c[0]))
+                return 25;
+        if (d0 == 3 && k - d1 == 1 && !strchr("IOQUZ", c[k - 1]))
+                return 25;
+        return 0;
+}
+
+/* Korean driving licence number (KoROAD): region 11-26 or 28, 2-digit year of issue, 6-digit
+ * serial, 2 check digits (algorithm not published). Printed 11-22-123456-12; a bare 12-digit
+ * number needs a context word. */
+static int v_kr_dl(const char *t, size_t n) {
+        char kinds[4], seps[4];
+        int lens[4];
+        int g = raw_groups(t, n, kinds, lens, seps, 4);
+        char d[13];
+        size_t k = 0;
+        for (size_t i = 0; i < n && k < 12; i++)
+                if (det_is_digit((unsigned char)t[i]))
+                        d[k++] = t[i];
+        if (k != 12)
+                return 0;
+        for (int i = 0; i < g; i++)
+                if (kinds[i] != '9')
+                        return 0;
+        int region = dv(d[0]) * 10 + dv(d[1]);
+        if (region < 11 || region > 28 || region == 27)
+                return 0;
+        if (g == 1)
+                return 30;
+        if (g == 4 && lens[0] == 2 && lens[1] == 2 && lens[2] == 6 && lens[3] == 2 &&
+            seps[0] == seps[1] && seps[1] == seps[2])
+                return seps[0] == '-' ? 55 : 35;
+        return 0;
+}
+
+/* UK postcode (Royal Mail PAF): outward code A9, A99, AA9, AA99, A9A or AA9A (first letter not
+ * Q V X, second not I J Z; third-position letters A B C D E F G H J K P S T U W, fourth A B E H
+ * M N P R V W X Y), inward code 9AA (letters not C I K M O V); GIR 0AA. Format only. */
+static int v_uk_postcode(const char *t, size_t n) {
+        char c[8];
+        size_t k = 0;
+        if (!one_case(t, n))
+                return 0;
+        for (size_t i = 0; i < n; i++) {
+                if (!det_is_alnum((unsigned char)t[i]))
+                        continue;
+                if (k == 7)
+                        return 0;
+                c[k++] = (char)toupper((unsigned char)t[i]);
+        }
+        c[k] = '\0';
+        if (k < 5)
+                return 0;
+        /* Royal Mail prints a space between outward and inward code; without it the shape is
+         * also a model number ("UX430UA") */
+        int conf = n > k ? 30 : 25;
+        if (!strcmp(c, "GIR0AA"))
+                return conf;
+        const char *in = c + k - 3;
+        if (!det_is_digit(in[0]) || !det_is_upper(in[1]) || !det_is_upper(in[2]) ||
+            strchr("CIKMOV", in[1]) || strchr("CIKMOV", in[2]))
+                return 0;
+        size_t ol = k - 3;
+        if (!det_is_upper(c[0]) || strchr("QVX", c[0]))
+                return 0;
+        size_t i = 1;
+        if (det_is_upper(c[1])) {
+                if (strchr("IJZ", c[1]))
+                        return 0;
+                i = 2;
+        }
+        if (i >= ol || !det_is_digit(c[i]))
+                return 0;
+        i++;
+        if (i < ol) {
+                if (det_is_digit(c[i])) {
+                        i++;
+                } else if (i == 2 ? strchr("ABCDEFGHJKPSTUW", c[i])
+                                  : strchr("ABEHMNPRVWXY", c[i])) {
+                        i++;
+                } else {
+                        return 0;
+                }
+        }
+        return i == ol ? conf : 0;
+}
+
+/* Spanish passport (Dirección General de la Policía): 3 letters and 6 digits since 2003 (2
+ * letters before). Format only. */
+static int v_es_passport(const char *t, size_t n) {
+        if (n != 9 || !all_digits(t + 3, 6))
+                return 0;
+        for (int i = 0; i < 3; i++)
+                if (!det_is_alpha((unsigned char)t[i]))
+                        return 0;
+        return 25;
+}
+
+/* Indian vehicle registration (Central Motor Vehicles Rules 1989, rule 50): state code (2
+ * letters from the list of states and union territories), 2-digit district RTO 01-99, 1-3
+ * series letters, 4-digit number 0001-9999. */
+static int v_in_vrn(const char *t, size_t n) {
+        static const char *const states[] = {
+                "AN", "AP", "AR", "AS", "BR", "CH", "CG", "DD", "DL", "DN", "GA", "GJ", "HP",
+                "HR", "JH", "JK", "KA", "KL", "LA", "LD", "MH", "ML", "MN", "MP", "MZ", "NL",
+                "OD", "OR", "PB", "PY", "RJ", "SK", "TN", "TR", "TS", "UK", "UP", "WB",
+        };
+        char kinds[4], seps[4];
+        int lens[4];
+        if (!one_case(t, n))
+                return 0;
+        int g = raw_groups(t, n, kinds, lens, seps, 4);
+        char c[16];
+        size_t k = 0;
+        for (size_t i = 0; i < n && k < 15; i++)
+                if (det_is_alnum((unsigned char)t[i]))
+                        c[k++] = (char)toupper((unsigned char)t[i]);
+        c[k] = '\0';
+        /* groups: AA 99 A{1,3} 9999, with "DL3C…" (Delhi's 1-digit district) also issued */
+        if (g != 4 || kinds[0] != 'A' || lens[0] != 2 || kinds[1] != '9' || lens[1] > 2 ||
+            kinds[2] != 'A' || lens[2] > 3 || kinds[3] != '9' || lens[3] != 4)
+                return 0;
+        bool known = false;
+        for (size_t i = 0; i < sizeof states / sizeof states[0]; i++)
+                known |= c[0] == states[i][0] && c[1] == states[i][1];
+        if (!known || !memcmp(c + k - 4, "0000", 4))
+                return 0;
+        return 50;
+}
+
 /* ---- the rules ---------------------------------------------------------------------------------
  */
 
@@ -729,11 +1128,40 @@ static int v_sg_uen(const char *id, size_t n, bool grouped) {
                 }                                                                                  \
         }
 
+/* Identifiers read from their printed form (check_raw); RAWN for all-digit ones, whose
+ * confidence drops when the words before them name another kind of number. */
+#define RAW_FLAGS(det, re, fl, fn, ctx, what)                                                      \
+        {                                                                                          \
+                det, re, DET_SOM | DET_EACH | (fl), check_raw, DET_MASK_TAIL4, ctx, 0, what,       \
+                        &(const struct raw_spec) {                                                 \
+                        fn                                                                         \
+                }                                                                                  \
+        }
+#define RAW(det, re, fn, ctx, what)  RAW_FLAGS(det, re, 0, fn, ctx, what)
+#define RAWN(det, re, fn, ctx, what) RAW_FLAGS(det, re, DET_NUMERIC, fn, ctx, what)
+
 static const char *const ctx_nhs[] = {"nhs", "health", NULL};
 static const char *const ctx_tax[] = {"steuer", "tax", "idnr", "tin", NULL};
 static const char *const ctx_id[] = {"id", "number", "nummer", "no.", "nr", "code", NULL};
 static const char *const ctx_sin[] = {"sin", "social insurance", NULL};
 static const char *const ctx_aba[] = {"routing", "aba", "rtn", "bank", NULL};
+static const char *const ctx_gstin[] = {"gstin", "gst", "goods and services tax", NULL};
+static const char *const ctx_steuernr[] = {"steuernummer", "steuer-nr",  "steuer nr",
+                                           "st.-nr",       "st-nr",      "stnr",
+                                           "finanzamt",    "tax number", NULL};
+static const char *const ctx_fs[] = {"führerschein",    "fuehrerschein",   "fahrerlaubnis",
+                                     "driving licence", "driving license", "driver's license",
+                                     "licence number",  "license number",  NULL};
+static const char *const ctx_plz[] = {"plz", "postleitzahl", NULL};
+static const char *const ctx_kfz[] = {"kennzeichen", "kfz", "nummernschild", "fahrzeug",
+                                      "zulassung",   "pkw", "lkw",           NULL};
+static const char *const ctx_plate[] = {"plaka", "plate", "vehicle", "registration", "araç", NULL};
+static const char *const ctx_uk_vrn[] = {"vehicle", "registration", "number plate", "reg ", "reg.",
+                                         "reg:",    "vrn",          "dvla",         "v5c",  NULL};
+static const char *const ctx_kr_dl[] = {"운전면허",     "면허번호",      "driver's licen",
+                                        "driver licen", "driving licen", NULL};
+static const char *const ctx_postcode[] = {"postcode", "post code", "postal code", NULL};
+static const char *const ctx_passport[] = {"passport", "pasaporte", NULL};
 
 const struct det_rule det_rules_national[] = {
         ID("uk_nhs", "[0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}", " -", v_uk_nhs, ctx_nhs,
@@ -761,7 +1189,7 @@ const struct det_rule det_rules_national[] = {
         ID("in_aadhaar", "[2-9][0-9]{3}[ :-]?[0-9]{4}[ :-]?[0-9]{4}", " :-", v_in_aadhaar, ctx_id,
            "Aadhaar, Verhoeff"),
         ID("in_pan", "[A-Z]{5}[0-9]{4}[A-Z]", "", v_in_pan, ctx_id, "PAN format"),
-        ID("in_gstin", "[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][0-9A-Z]Z[0-9A-Z]", "", v_in_gstin, NULL,
+        ID("in_gstin", "[0-9]{2}[A-Z]{5}[0-9]{4}[A-Z][0-9A-Z]Z[0-9A-Z]", "", v_in_gstin, ctx_gstin,
            "GSTIN, mod 36 check"),
         ID("ng_nin", "[0-9]{11}", "", v_ng_nin, ctx_id, "NIN, Verhoeff"),
         ID("us_aba_routing", "[0-9]{4}-?[0-9]{4}-?[0-9]", "-", v_us_aba, ctx_aba,
@@ -799,5 +1227,34 @@ const struct det_rule det_rules_national[] = {
            "Korean BRN check digit"),
         ID("sg_uen", "([0-9]{8,9}|[TSR][0-9]{2}[A-Z][A-Z0-9][0-9]{4})[A-Z]", "", v_sg_uen, ctx_id,
            "ACRA UEN formats"),
+        RAW("de_handelsregister", "HR[AB] ?[1-9][0-9]{0,5}", v_de_handelsregister, NULL,
+            "Handelsregister HRA/HRB number"),
+        RAWN("de_tax_number", "[0-9]{2,3}/[0-9]{3,4}/[0-9]{4,5}(/[0-9])?", v_de_tax_number,
+             ctx_steuernr, "Steuernummer, Länder slash formats"),
+        RAWN("de_tax_number", "[0-9]{13}", v_de_tax_number, ctx_steuernr,
+             "Steuernummer, 13-digit ELSTER format"),
+        RAW("de_fuehrerschein", "[A-Za-z]{2}[0-9]{8}[A-Za-z0-9]", v_de_fuehrerschein, ctx_fs,
+            "Führerscheinnummer format (2006/126/EC field 5)"),
+        RAWN("de_plz", "[0-9]{5}", v_de_plz, ctx_plz, "Postleitzahl range"),
+        RAW("de_kfz", "[A-Z]{1,3}[ -][A-Z]{1,2}[ -][1-9][0-9]{0,3}[EH]?", v_de_kfz, ctx_kfz,
+            "KFZ-Kennzeichen layout (FZV § 8)"),
+        RAW("tr_license_plate", "(0[1-9]|[1-7][0-9]|8[01])[ -][A-PR-VYZ]{1,3}[ -][0-9]{2,5}",
+            v_tr_plate, ctx_plate, "Turkish plate: province 01-81, letters, digits"),
+        RAW("ng_vehicle_registration", "([A-Z]{3}|[a-z]{3})[ -]?[0-9]{3}([A-Z]{2}|[a-z]{2})",
+            v_ng_plate, ctx_plate, "Nigerian plate: LGA code, serial, letters"),
+        RAW("uk_vehicle_registration", "[A-HJ-PR-Y]{2}[0-9]{2}[ -]?[A-HJ-PR-Z]{3}", v_uk_vrn,
+            ctx_uk_vrn, "DVLA current registration mark, age identifier"),
+        RAW("uk_vehicle_registration", "[A-HJ-NPR-TV-Y][0-9]{1,3}[ -]?[A-HJ-PR-Z]{3}", v_uk_vrn,
+            ctx_uk_vrn, "DVLA prefix registration mark"),
+        RAW("uk_vehicle_registration", "[A-HJ-PR-Z]{3}[ -]?[0-9]{1,3}[ -]?[A-HJ-NPR-TV-Y]",
+            v_uk_vrn, ctx_uk_vrn, "DVLA suffix registration mark"),
+        RAWN("kr_driver_license", "(1[1-9]|2[0-68])[ -]?[0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{2}",
+             v_kr_dl, ctx_kr_dl, "Korean driving licence: region code, layout"),
+        RAW("uk_postcode", "[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}", v_uk_postcode, ctx_postcode,
+            "Royal Mail postcode format"),
+        RAW("es_passport", "[A-Za-z]{3}[0-9]{6}", v_es_passport, ctx_passport,
+            "Spanish passport format"),
+        RAW("in_vehicle_registration", "[A-Z]{2}[ -]?[0-9]{1,2}[ -]?[A-Z]{1,3}[ -]?[0-9]{4}",
+            v_in_vrn, ctx_plate, "Indian registration: state code, RTO, series, number"),
         {0},
 };

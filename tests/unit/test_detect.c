@@ -160,7 +160,11 @@ static const struct tcase cases[] = {
         {"us_itin", "ITIN 912-70-1234", 1},
         {"us_itin", "ITIN 912-69-1234", 0},
         {"in_gstin", "GSTIN 27AAPFU0939F1ZV", 1},
-        {"in_gstin", "GSTIN 27AAPFU0939F1ZW", 0},
+        {"in_gstin", "27AAPFU0939F1ZW", 0},       /* check character fails, no context */
+        {"in_gstin", "GSTIN 27AAPFU0939F1ZW", 1}, /* GSTIN-shaped, named by its context */
+        {"in_gstin", "GSTIN 39AAPFU0939F1ZV", 0}, /* no state 39 */
+        {"in_gstin", "GSTIN 27AAPFU0939F10V", 0}, /* 14th character must be Z */
+        {"in_gstin", "GSTIN 27AAPF10939F1ZV", 0}, /* PAN part: five letters */
         {"in_pan", "PAN AAPFU0939F", 1},
         {"in_pan", "PAN AAPXU0939F", 0},
         {"us_mbi", "MBI 1EG4-TE5-MK73", 1},
@@ -188,6 +192,60 @@ static const struct tcase cases[] = {
         {"sg_uen", "UEN 52847193K", 1},
         {"sg_uen", "UEN 52847193L", 0},
         {"se_organisationsnummer", "org 556036-0794", 0},
+        /* identifiers without a check character: registry rules, and a context word where the
+         * shape alone is ordinary */
+        {"de_handelsregister", "Amtsgericht Bonn, HRB 4711", 1},
+        {"de_handelsregister", "HRA 7", 1},
+        {"de_handelsregister", "HRB 04711", 0},   /* no leading zero */
+        {"de_handelsregister", "HRB 1234567", 0}, /* at most 6 digits */
+        {"de_handelsregister", "HRC 4711", 0},
+        {"de_tax_number", "181/815/08155", 1},              /* Bayern FFF/BBB/UUUUP */
+        {"de_tax_number", "133/8150/8159", 1},              /* NRW FFF/BBBB/UUUP */
+        {"de_tax_number", "11/815/08150", 1},               /* Berlin FF/BBB/UUUUP */
+        {"de_tax_number", "181/81/508155", 0},              /* no Land prints 3/2/6 */
+        {"de_tax_number", "Steuernummer 9181081508155", 1}, /* ELSTER, Bayern */
+        {"de_tax_number", "9181081508155", 0},              /* 13 digits need a context word */
+        {"de_tax_number", "Steuernummer 9181181508155", 0}, /* 5th digit must be 0 */
+        {"de_fuehrerschein", "Führerschein: HH04711235Z", 1},
+        {"de_fuehrerschein", "HH04711235Z", 0},
+        {"de_fuehrerschein", "Führerschein: H047112351Z", 0},
+        {"de_fuehrerschein", "Führerschein: HH04711235ZZ", 0},
+        {"de_plz", "PLZ 53113 Bonn", 1},
+        {"de_plz", "53113 Bonn", 0},
+        {"de_plz", "PLZ 00999", 0},
+        {"de_kfz", "Kennzeichen: K-AB 123", 1},
+        {"de_kfz", "Kennzeichen: WAF XY 999H", 1},
+        {"de_kfz", "K-AB 123", 0},
+        {"de_kfz", "Kennzeichen: K-SS 123", 0},    /* letter pair not issued */
+        {"de_kfz", "Kennzeichen: K-AB 0123", 0},   /* no leading zero */
+        {"de_kfz", "Kennzeichen: WAF XY 9999", 0}, /* more than 8 characters */
+        {"tr_license_plate", "plaka 06 BK 4521", 1},
+        {"tr_license_plate", "06 BK 4521", 0},
+        {"tr_license_plate", "plaka 82 BK 4521", 0}, /* provinces 01-81 */
+        {"tr_license_plate", "plaka 06 BW 4521", 0}, /* no W */
+        {"ng_vehicle_registration", "plate number LSR-472KJ", 1},
+        {"ng_vehicle_registration", "LSR-472KJ", 0},
+        {"ng_vehicle_registration", "plate number LSR-000KJ", 0},
+        {"uk_vehicle_registration", "BD51-SMR", 1},
+        {"uk_vehicle_registration", "BD51 SMR", 0}, /* needs a context word */
+        {"uk_vehicle_registration", "vehicle BD51 SMR", 1},
+        {"uk_vehicle_registration", "vehicle BD30 SMR", 0}, /* no age identifier 30 */
+        {"uk_vehicle_registration", "vehicle ID51 SMR", 0}, /* no region I */
+        {"uk_vehicle_registration", "registration P472 KGB", 1},
+        {"uk_vehicle_registration", "P472 KGB", 0},
+        {"kr_driver_license", "13-09-654321-27", 1},
+        {"kr_driver_license", "27-09-654321-27", 0}, /* no region 27 */
+        {"kr_driver_license", "130965432127", 0},
+        {"kr_driver_license", "운전면허 130965432127", 1},
+        {"uk_postcode", "postcode SW1A 2AA", 1},
+        {"uk_postcode", "SW1A 2AA", 0},
+        {"uk_postcode", "postcode QA1 2AA", 0},  /* no area starts with Q */
+        {"uk_postcode", "postcode SW1A 2CA", 0}, /* no C in the inward code */
+        {"es_passport", "passport PAB123456", 1},
+        {"es_passport", "PAB123456", 0},
+        {"in_vehicle_registration", "MH12AB1234", 1},
+        {"in_vehicle_registration", "ZZ12AB1234", 0}, /* no state ZZ */
+        {"in_vehicle_registration", "MH12AB0000", 0},
 };
 
 static void test_cases(void **state) {
