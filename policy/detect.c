@@ -106,6 +106,9 @@ static const char *const detector_names[] = {
         "uk_postcode",
         "es_passport",
         "in_vehicle_registration",
+        "us_medical_license",
+        "kr_passport",
+        "in_passport",
         /* secrets */
         "aws_key",
         "github_token",

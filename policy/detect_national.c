@@ -1117,6 +1117,46 @@ static int v_in_vrn(const char *t, size_t n) {
         return 50;
 }
 
+/* US DEA registration number (21 CFR 1301; the medical-licence recognisers read it): a
+ * registrant-type letter (A B C D E F G H J K L M P R S T U X), the registrant's initial (or 9
+ * for a business), 7 digits whose last is (d1 + d3 + d5 + 2 (d2 + d4 + d6)) mod 10. */
+static int v_us_dea(const char *t, size_t n) {
+        if (n != 9 || !one_case(t, n) || !all_digits(t + 2, 7))
+                return 0;
+        int a = toupper((unsigned char)t[0]), b = toupper((unsigned char)t[1]);
+        if (!strchr("ABCDEFGHJKLMPRSTUX", a) || !(det_is_upper(b) || b == '9'))
+                return 0;
+        const char *d = t + 2;
+        int sum = dv(d[0]) + dv(d[2]) + dv(d[4]) + 2 * (dv(d[1]) + dv(d[3]) + dv(d[5]));
+        return sum % 10 == dv(d[6]) ? 55 : 0;
+}
+
+/* Korean passport (MOFA): type letter M (multiple), S (single), R (residence), O (official), D
+ * (diplomatic); since 2021 3 digits, a letter and 4 digits, before that 8 digits. Format
+ * only. */
+static int v_kr_passport(const char *t, size_t n) {
+        if (n != 9 || !one_case(t, n) || !strchr("MSRODmsrod", t[0]) || !all_digits(t + 1, 3) ||
+            !all_digits(t + 5, 4))
+                return 0;
+        if (det_is_alpha((unsigned char)t[4]))
+                return 30;
+        return det_is_digit((unsigned char)t[4]) ? 25 : 0;
+}
+
+/* Indian passport (MEA): a series letter, 7 digits, neither the first digit nor the last 0.
+ * Format only. */
+static int v_in_passport(const char *t, size_t n) {
+        char c[9];
+        size_t k = 0;
+        for (size_t i = 0; i < n && k < 8; i++)
+                if (t[i] != ' ')
+                        c[k++] = t[i];
+        if (k != 8 || !det_is_upper((unsigned char)c[0]) || !all_digits(c + 1, 7) || c[1] == '0' ||
+            c[7] == '0')
+                return 0;
+        return 25;
+}
+
 /* ---- the rules ---------------------------------------------------------------------------------
  */
 
@@ -1161,6 +1201,8 @@ static const char *const ctx_uk_vrn[] = {"vehicle", "registration", "number plat
 static const char *const ctx_kr_dl[] = {"운전면허",     "면허번호",      "driver's licen",
                                         "driver licen", "driving licen", NULL};
 static const char *const ctx_postcode[] = {"postcode", "post code", "postal code", NULL};
+static const char *const ctx_dea[] = {"dea", "medical", "licen", "prescri", NULL};
+static const char *const ctx_kr_passport[] = {"passport", "여권", NULL};
 static const char *const ctx_passport[] = {"passport", "pasaporte", NULL};
 
 const struct det_rule det_rules_national[] = {
@@ -1256,5 +1298,11 @@ const struct det_rule det_rules_national[] = {
             "Spanish passport format"),
         RAW("in_vehicle_registration", "[A-Z]{2}[ -]?[0-9]{1,2}[ -]?[A-Z]{1,3}[ -]?[0-9]{4}",
             v_in_vrn, ctx_plate, "Indian registration: state code, RTO, series, number"),
+        RAW("us_medical_license", "[A-HJ-MPRSTUXa-hj-mprstux][A-Za-z9][0-9]{7}", v_us_dea, ctx_dea,
+            "DEA registration number check digit"),
+        RAW("kr_passport", "[MSROD][0-9]{3}[A-Z0-9][0-9]{4}|[msrod][0-9]{3}[a-z0-9][0-9]{4}",
+            v_kr_passport, ctx_kr_passport, "Korean passport number format"),
+        RAW("in_passport", "[A-Z][1-9][0-9] ?[0-9]{4}[1-9]", v_in_passport, ctx_passport,
+            "Indian passport number format"),
         {0},
 };

@@ -246,6 +246,15 @@ static const struct tcase cases[] = {
         {"in_vehicle_registration", "MH12AB1234", 1},
         {"in_vehicle_registration", "ZZ12AB1234", 0}, /* no state ZZ */
         {"in_vehicle_registration", "MH12AB0000", 0},
+        {"us_medical_license", "DEA AB1234563", 1}, /* 1+3+5 + 2(2+4+6) = 33 */
+        {"us_medical_license", "DEA AB1234564", 0},
+        {"us_medical_license", "DEA IB1234563", 0}, /* no registrant type I */
+        {"kr_passport", "passport M123X4567", 1},
+        {"kr_passport", "M123X4567", 0},
+        {"kr_passport", "passport A123X4567", 0},
+        {"in_passport", "passport K4512378", 1},
+        {"in_passport", "K4512378", 0},
+        {"in_passport", "passport K0512378", 0},
 };
 
 static void test_cases(void **state) {
