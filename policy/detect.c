@@ -109,6 +109,9 @@ static const char *const detector_names[] = {
         "us_medical_license",
         "kr_passport",
         "in_passport",
+        "ph_tin",
+        "de_bsnr",
+        "in_voter",
         /* secrets */
         "aws_key",
         "github_token",

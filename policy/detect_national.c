@@ -1157,6 +1157,54 @@ static int v_in_passport(const char *t, size_t n) {
         return 25;
 }
 
+/* Philippine TIN (BIR): 9 digits (and a 3-digit branch code, 000 for the head office), the 9th
+ * the check digit: sum of the first 8 weighted 9 8 7 6 5 4 3 2, mod 11 (10 is not issued).
+ * Printed 123-456-789-000; shared with other 9- and 12-digit numbers, so it needs a context
+ * word. */
+static int v_ph_tin(const char *t, size_t n) {
+        char d[13];
+        size_t k = 0;
+        for (size_t i = 0; i < n; i++) {
+                if (det_is_digit((unsigned char)t[i])) {
+                        if (k == 12)
+                                return 0;
+                        d[k++] = t[i];
+                }
+        }
+        if (k != 9 && k != 12)
+                return 0;
+        int sum = 0;
+        for (int i = 0; i < 8; i++)
+                sum += dv(d[i]) * (9 - i);
+        if (sum % 11 != dv(d[8]))
+                return 0;
+        return k < n ? 40 : 30;
+}
+
+/* German practice number (BSNR, KBV Arztnummern-Richtlinie): 9 digits, the first two the
+ * regional Kassenärztliche Vereinigung (01 02 03 17 20 35 38 46 51 52 71 72 73 74 78 83 88 93
+ * 98), then a serial; no check digit, so it needs a context word. */
+static int v_de_bsnr(const char *t, size_t n) {
+        static const char kv[] = "01 02 03 17 20 35 38 46 51 52 71 72 73 74 78 83 88 93 98";
+        if (n != 9 || !all_digits(t, 9))
+                return 0;
+        for (size_t i = 0; i + 1 < sizeof kv; i += 3)
+                if (kv[i] == t[0] && kv[i + 1] == t[1])
+                        return 30;
+        return 0;
+}
+
+/* Indian voter id (EPIC, Election Commission of India): 3 letters (the state's series) and 7
+ * digits. Format only. */
+static int v_in_voter(const char *t, size_t n) {
+        if (n != 10 || !one_case(t, n) || !all_digits(t + 3, 7))
+                return 0;
+        for (int i = 0; i < 3; i++)
+                if (!det_is_alpha((unsigned char)t[i]))
+                        return 0;
+        return 25;
+}
+
 /* ---- the rules ---------------------------------------------------------------------------------
  */
 
@@ -1203,6 +1251,11 @@ static const char *const ctx_kr_dl[] = {"운전면허",     "면허번호",     
 static const char *const ctx_postcode[] = {"postcode", "post code", "postal code", NULL};
 static const char *const ctx_dea[] = {"dea", "medical", "licen", "prescri", NULL};
 static const char *const ctx_kr_passport[] = {"passport", "여권", NULL};
+static const char *const ctx_ph_tin[] = {"tin ",     "tin:", "tin#",   "tin no",
+                                         "taxpayer", "bir ", "tax id", NULL};
+static const char *const ctx_bsnr[] = {
+        "bsnr", "betriebsstätte", "praxisnummer", "kassenärztliche", "kv-nummer", NULL};
+static const char *const ctx_voter[] = {"voter", "vote ", "epic", "election", NULL};
 static const char *const ctx_passport[] = {"passport", "pasaporte", NULL};
 
 const struct det_rule det_rules_national[] = {
@@ -1304,5 +1357,9 @@ const struct det_rule det_rules_national[] = {
             v_kr_passport, ctx_kr_passport, "Korean passport number format"),
         RAW("in_passport", "[A-Z][1-9][0-9] ?[0-9]{4}[1-9]", v_in_passport, ctx_passport,
             "Indian passport number format"),
+        RAWN("ph_tin", "[0-9]{3}-[0-9]{3}-[0-9]{3}(-[0-9]{3})?|[0-9]{9}|[0-9]{12}", v_ph_tin,
+             ctx_ph_tin, "BIR TIN, weighted mod 11"),
+        RAWN("de_bsnr", "[0-9]{9}", v_de_bsnr, ctx_bsnr, "BSNR, KV region code"),
+        RAW("in_voter", "[A-Za-z]{3}[0-9]{7}", v_in_voter, ctx_voter, "EPIC voter id format"),
         {0},
 };

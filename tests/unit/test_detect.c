@@ -255,6 +255,16 @@ static const struct tcase cases[] = {
         {"in_passport", "passport K4512378", 1},
         {"in_passport", "K4512378", 0},
         {"in_passport", "passport K0512378", 0},
+        /* 1*9 + 2*8 + 3*7 + 4*6 + 5*5 + 6*4 + 7*3 + 8*2 = 156, mod 11 = 2 */
+        {"ph_tin", "TIN: 123-456-782-000", 1},
+        {"ph_tin", "TIN 123456782", 1},
+        {"ph_tin", "TIN: 123-456-783-000", 0},
+        {"ph_tin", "123-456-782-000", 0}, /* needs a context word */
+        {"de_bsnr", "BSNR 381234500", 1},
+        {"de_bsnr", "BSNR 391234500", 0}, /* no KV region 39 */
+        {"de_bsnr", "381234500", 0},
+        {"in_voter", "voter id ABC1234567", 1},
+        {"in_voter", "ABC1234567", 0},
 };
 
 static void test_cases(void **state) {
