@@ -409,6 +409,71 @@ static void check_secp256k1(const struct det_cand *c, struct det_sink *k) {
         det_emit(k, s, e, det_base_conf(k));
 }
 
+/* ---- password hashes ----------------------------------------------------------------------------
+ * Modular crypt format (crypt(3), passlib): MD5-crypt "$1$" / Apache "$apr1$" + salt of 1-8 +
+ * "$" + 22 characters; SHA-crypt "$5$" / "$6$" [+ "rounds=N$"] + salt of 1-16 + "$" + 43 / 86
+ * characters (Drepper's specification); bcrypt "$2a$" / "$2b$" / "$2x$" / "$2y$" + cost 04-31 +
+ * "$" + 53 characters (22 salt + 31 hash). All in the crypt alphabet ./0-9A-Za-z. */
+
+static bool crypt_ch(int ch) {
+        return det_is_alnum(ch) || ch == '.' || ch == '/';
+}
+
+/* Length of the run of crypt characters at text[i..). */
+static size_t crypt_run(const struct det_cand *c, size_t i) {
+        size_t j = i;
+        while (j < c->len && crypt_ch((unsigned char)c->text[j]))
+                j++;
+        return j - i;
+}
+
+static void check_crypt(const struct det_cand *c, struct det_sink *k) {
+        size_t s = c->from, i = s + 1;
+        const char *t = c->text;
+        det_consumed(k, c->to);
+        if (det_is_alnum(det_before(c, s)) || det_before(c, s) == '$')
+                return;
+        size_t salt_max, hash_len;
+        if (t[i] == '2') {
+                i += 3; /* "2a$" */
+                if (i + 2 > c->len || !det_is_digit(det_at(c, i)) ||
+                    !det_is_digit(det_at(c, i + 1)))
+                        return;
+                int cost = (t[i] - '0') * 10 + (t[i + 1] - '0');
+                if (cost < 4 || cost > 31 || det_at(c, i + 2) != '$')
+                        return;
+                i += 3;
+                if (crypt_run(c, i) != 53 || det_placeholder(t + i, 53))
+                        return;
+                det_emit(k, s, i + 53, det_base_conf(k));
+                return;
+        }
+        if (t[i] == '1' || t[i] == 'a') {
+                i += t[i] == '1' ? 2 : 5;
+                salt_max = 8;
+                hash_len = 22;
+        } else {
+                hash_len = t[i] == '5' ? 43 : 86;
+                salt_max = 16;
+                i += 2;
+                if (i + 7 <= c->len && !memcmp(t + i, "rounds=", 7)) {
+                        size_t j = i + 7;
+                        while (j < c->len && det_is_digit(det_at(c, j)))
+                                j++;
+                        if (j == i + 7 || j - (i + 7) > 9 || det_at(c, j) != '$')
+                                return;
+                        i = j + 1;
+                }
+        }
+        size_t salt = crypt_run(c, i);
+        if (salt < 1 || salt > salt_max || det_at(c, i + salt) != '$')
+                return;
+        i += salt + 1;
+        if (crypt_run(c, i) != hash_len || det_placeholder(t + i, hash_len))
+                return;
+        det_emit(k, s, i + hash_len, det_base_conf(k));
+}
+
 /* ---- jwt ---------------------------------------------------------------------------------------
  * RFC 7519/7515 compact serialisation: base64url JOSE header that decodes to a JSON object with
  * "alg", a claims part that decodes to a JSON object, and a signature (may be empty). */
@@ -810,6 +875,8 @@ const struct det_rule det_rules_secrets[] = {
               "Atlassian API token"),
         TOKEN("other_secret", "tskey-(api|auth|client|scim|webhook)-[A-Za-z0-9]{6}", spec_tailscale,
               85, "Tailscale key"),
+        {"other_secret", "\\$(1|apr1|2[abxy]|5|6)\\$", DET_SOM, check_crypt, DET_MASK_ENDS, NULL,
+         80, "crypt(3) password hash (MD5, SHA-256/512, bcrypt)", NULL},
         TOKEN("other_secret", "AGE-SECRET-KEY-1[QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L]{58}", spec_age,
               95, "age secret key"),
         TOKEN("other_secret", "hv[sb]\\.[A-Za-z0-9_-]{24}", spec_vault, 90,

@@ -265,6 +265,20 @@ static const struct tcase cases[] = {
         {"de_bsnr", "381234500", 0},
         {"in_voter", "voter id ABC1234567", 1},
         {"in_voter", "ABC1234567", 0},
+        /* crypt(3) hashes made here with libxcrypt from "correct horse" */
+        {"other_secret", "root:$1$saltsalt$NuzA7WTAelpl95xgBGWN60:19000:0", 1},
+        {"other_secret", "$5$rounds=5000$pepperpepper$56itdErU.JIT1kEEwwZtqgaD2EeALU4fASFQsQUK34.",
+         1},
+        {"other_secret",
+         "hash = '$6$pepperpepper$tiO8VzOAn.KFghW0NAIPRKJ4R7iJaZVbmpcNRXF4y1SNxeha7eGy8r."
+         "2jFfIuLZxp2XKPtI0bCHJfoZYU4I6./'",
+         1},
+        {"other_secret", "$2b$10$st46yd9DmyU8S0WgvKntPO/EP0psE5vGwno3kzm3O0aP2ExdsA1M.", 1},
+        {"other_secret", "$2b$03$st46yd9DmyU8S0WgvKntPO/EP0psE5vGwno3kzm3O0aP2ExdsA1M.",
+         0},                                                        /* cost */
+        {"other_secret", "$1$saltsalt$NuzA7WTAelpl95xgBGWN6", 0},   /* 21 characters */
+        {"other_secret", "$1$saltsaltx$NuzA7WTAelpl95xgBGWN60", 0}, /* salt over 8 */
+        {"other_secret", "price $1$ or $5$ per item", 0},
 };
 
 static void test_cases(void **state) {
