@@ -2,6 +2,7 @@
  * private keys, JWTs, and `key = value` assignments of high-entropy values. A token is matched
  * by its documented prefix, then widened to its whole extent and checked for length, boundary,
  * placeholder words and entropy (and a checksum where the provider documents one). */
+#include <ctype.h>
 #include <string.h>
 #include <strings.h>
 
@@ -43,6 +44,20 @@ static size_t token_end(const struct det_cand *c, const struct tok_spec *t) {
         if (t->min_entropy > 0 && det_entropy(c->text + s, n) < t->min_entropy)
                 return 0;
         return e;
+}
+
+/* Twitch stream key: "live_" + the channel's numeric id + "_" + exactly 30 alphanumerics. */
+static void check_twitch(const struct det_cand *c, struct det_sink *k) {
+        const struct tok_spec *t = det_rule_arg(k);
+        size_t e = token_end(c, t);
+        det_consumed(k, c->to);
+        if (!e)
+                return;
+        size_t u = e;
+        while (u > c->from && c->text[u - 1] != '_')
+                u--;
+        if (e - u == 30)
+                det_emit(k, c->from, e, det_base_conf(k));
 }
 
 static void check_token(const struct det_cand *c, struct det_sink *k) {
@@ -596,6 +611,37 @@ static void check_assignment(const struct det_cand *c, struct det_sink *k) {
 
 /* A credential assignment whose key names a provider ("softlayer_api_key = …"): the value must
  * have the provider's documented shape (length and alphabet of `struct tok_spec`). */
+/* Value shapes checked by hex_groups() (defined with the other specs below). */
+static const struct tok_spec kv_sidekiq, kv_uuid;
+
+/* True when s[0..n) is hex digits in groups separated by '-' or ':' at the places of a UUID
+ * (8-4-4-4-12) or of "8:8". */
+static bool hex_groups(const char *s, size_t n) {
+        static const size_t uuid[] = {8, 13, 18, 23};
+        for (size_t i = 0; i < n; i++) {
+                bool sep = false;
+                if (n == 36)
+                        for (size_t j = 0; j < 4; j++)
+                                sep |= i == uuid[j];
+                else
+                        sep = i == 8;
+                if (sep ? !(s[i] == '-' || s[i] == ':') : !det_is_hex((unsigned char)s[i]))
+                        return false;
+        }
+        /* an all-zero or one-digit value is a placeholder */
+        bool seen[16] = {false};
+        int distinct = 0;
+        for (size_t i = 0; i < n; i++) {
+                int ch = tolower((unsigned char)s[i]);
+                int d = ch >= 'a' ? ch - 'a' + 10 : ch - '0';
+                if (det_is_hex(ch) && !seen[d]) {
+                        seen[d] = true;
+                        distinct++;
+                }
+        }
+        return distinct >= 6;
+}
+
 static void check_kv(const struct det_cand *c, struct det_sink *k) {
         const struct tok_spec *t = det_rule_arg(k);
         det_consumed(k, c->to);
@@ -617,8 +663,11 @@ static void check_kv(const struct det_cand *c, struct det_sink *k) {
         size_t n = e - v;
         if (n < t->min || n > t->max || det_is_alnum(det_at(c, e)))
                 return;
-        if (det_placeholder(c->text + v, n) ||
-            (t->min_entropy > 0 && det_entropy(c->text + v, n) < t->min_entropy))
+        if ((t == &kv_uuid || t == &kv_sidekiq) && !hex_groups(c->text + v, n))
+                return;
+        if (t != &kv_uuid && t != &kv_sidekiq && det_placeholder(c->text + v, n))
+                return;
+        if ((t->min_entropy > 0 && det_entropy(c->text + v, n) < t->min_entropy))
                 return;
         det_emit(k, v, e, det_base_conf(k));
 }
@@ -745,6 +794,9 @@ static const struct tok_spec kv_atlassian = {24, 24, "", 3.5};
 static const struct tok_spec kv_fb = {32, 32, "", 3.0};
 static const struct tok_spec kv_npm = {16, 80, "-", 3.0};
 static const struct tok_spec kv_netrc = {4, 128, "!@#$%^&*._-+=~", 1.5};
+static const struct tok_spec kv_sidekiq = {17, 17, ":", 0};       /* 8 hex : 8 hex */
+static const struct tok_spec kv_uuid = {36, 36, "-", 0};          /* RFC 4122 text form */
+static const struct tok_spec spec_twitch = {40, 50, "_", 3.0};    /* live_<id>_<30> */
 static const struct tok_spec spec_square = {29, 60, "-_", 3.5};   /* sq0atp-/sq0csp- */
 static const struct tok_spec spec_square2 = {64, 64, "-_", 3.5};  /* EAAA */
 static const struct tok_spec spec_brevo = {89, 89, "-", 3.5};     /* xkeysib- */
@@ -989,6 +1041,16 @@ const struct det_rule det_rules_secrets[] = {
          check_kv, DET_MASK_ENDS, NULL, 75, "Atlassian API token (legacy)", &kv_atlassian},
         {"other_secret", "(facebook|fb)[_-]?(app|client)?[_-]?(api|access)?[_-]?(key|secret|token)",
          DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 75, "Facebook app secret", &kv_fb},
+        {"other_secret", "BUNDLE_(ENTERPRISE|GEMS)__CONTRIBSYS__COM", DET_SOM, check_kv,
+         DET_MASK_ENDS, NULL, 80, "Sidekiq Pro/Enterprise gem credentials (Bundler env)",
+         &kv_sidekiq},
+        {"other_secret", "snyk[_-]?(oauth[_-]?)?(api[_-]?)?(token|key)", DET_SOM | DET_CASELESS,
+         check_kv, DET_MASK_ENDS, NULL, 75, "Snyk API token (UUID)", &kv_uuid},
+        {"other_secret", "postmark([_-]?(server|account)[_-]?(api[_-]?)?token)?",
+         DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 75,
+         "Postmark server/account token (UUID)", &kv_uuid},
+        {"other_secret", "live_[0-9]{5,12}_[A-Za-z0-9]{30}", DET_SOM, check_twitch, DET_MASK_ENDS,
+         NULL, 85, "Twitch stream key", &spec_twitch},
         {"other_secret", ":_authToken", DET_SOM, check_kv, DET_MASK_ENDS, NULL, 85,
          "npm registry auth token (.npmrc)", &kv_npm},
         {"other_secret",

@@ -279,6 +279,17 @@ static const struct tcase cases[] = {
         {"other_secret", "$1$saltsalt$NuzA7WTAelpl95xgBGWN6", 0},   /* 21 characters */
         {"other_secret", "$1$saltsaltx$NuzA7WTAelpl95xgBGWN60", 0}, /* salt over 8 */
         {"other_secret", "price $1$ or $5$ per item", 0},
+        /* provider key names with their documented value shapes (values made up here) */
+        {"other_secret", "BUNDLE_GEMS__CONTRIBSYS__COM=3f9a61c0:be72d418", 1},
+        {"other_secret", "BUNDLE_GEMS__CONTRIBSYS__COM=3f9a61c0:be72d41", 0},
+        {"other_secret", "SNYK_TOKEN=\"5b1d8e0a-7c34-4f2e-9a61-d03b7c9e42f8\"", 1},
+        {"other_secret", "SNYK_TOKEN=\"00000000-0000-0000-0000-000000000000\"", 0},
+        {"other_secret", "SNYK_TOKEN=\"5b1d8e0a7c344f2e9a61d03b7c9e42f8abcd\"", 0},
+        {"other_secret", "\"X-Postmark-Server-Token\": \"5b1d8e0a-7c34-4f2e-9a61-d03b7c9e42f8\"",
+         1},
+        {"other_secret", "live_48213377_h2Kq9ZtB7vXw3LmN8pR4sD6fG1jY5c", 1}, /* 30 after _ */
+        {"other_secret", "live_48213377_h2Kq9ZtB7vXw3LmN8pR4sD6fG1jY5cU", 0},
+        {"other_secret", "live_48213377_h2Kq9ZtB7vXw3LmN8pR4sD6fG1jY5", 0},
 };
 
 static void test_cases(void **state) {
