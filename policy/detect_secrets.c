@@ -489,6 +489,81 @@ static void check_crypt(const struct det_cand *c, struct det_sink *k) {
         det_emit(k, s, i + hash_len, det_base_conf(k));
 }
 
+/* ---- provider shapes read around an anchor ------------------------------------------------------
+ * Azure DevOps personal access tokens: 52 characters of lower-case RFC 4648 base32 (a-z, 2-7),
+ * quoted, after a token name (context word). Blynk device tokens: 32 of [A-Za-z0-9_-] in the
+ * "token=" parameter of a blynk.cloud/external/api URL. TrueNAS API keys: "<id>-" + 64
+ * alphanumerics as the parameter of the auth.login_with_api_key JSON-RPC method. */
+
+static void check_ado_pat(const struct det_cand *c, struct det_sink *k) {
+        size_t s = c->from, e = c->to;
+        det_consumed(k, e);
+        int q = det_before(c, s);
+        if (e - s != 52 || (q != '"' && q != '\'') || det_at(c, e) != q)
+                return;
+        bool digit = false;
+        for (size_t i = s; i < e; i++)
+                digit |= det_is_digit(det_at(c, i));
+        if (!digit || det_placeholder(c->text + s, 52) || det_entropy(c->text + s, 52) < 3.5)
+                return;
+        det_emit(k, s, e, det_base_conf(k));
+}
+
+static bool blynk_ch(int ch) {
+        return det_is_alnum(ch) || ch == '_' || ch == '-';
+}
+
+static void check_blynk(const struct det_cand *c, struct det_sink *k) {
+        det_consumed(k, c->to);
+        for (size_t i = c->to; i + 6 < c->len && i < c->to + 200; i++) {
+                int ch = det_at(c, i);
+                if (ch == ' ' || ch == '"' || ch == '\'' || ch == '\n')
+                        return;
+                if (memcmp(c->text + i, "token=", 6))
+                        continue;
+                size_t v = i + 6, e = v;
+                while (e < c->len && blynk_ch(det_at(c, e)))
+                        e++;
+                if (e - v == 32 && !det_placeholder(c->text + v, 32) &&
+                    det_entropy(c->text + v, 32) >= 3.5)
+                        det_emit(k, v, e, det_base_conf(k));
+                return;
+        }
+}
+
+static void check_truenas(const struct det_cand *c, struct det_sink *k) {
+        det_consumed(k, c->to);
+        size_t i = c->to, lim = c->to + 80 < c->len ? c->to + 80 : c->len;
+        while (i + 8 <= lim && memcmp(c->text + i, "\"params\"", 8))
+                i++;
+        if (i + 8 > lim)
+                return;
+        i += 8;
+        while (i < c->len && (det_at(c, i) == ' ' || det_at(c, i) == '\n' || det_at(c, i) == '\t'))
+                i++;
+        if (det_at(c, i++) != ':')
+                return;
+        while (i < c->len && (det_at(c, i) == ' ' || det_at(c, i) == '\n' || det_at(c, i) == '\t'))
+                i++;
+        if (det_at(c, i++) != '[')
+                return;
+        while (i < c->len && (det_at(c, i) == ' ' || det_at(c, i) == '\n' || det_at(c, i) == '\t'))
+                i++;
+        if (det_at(c, i++) != '"')
+                return;
+        size_t v = i;
+        while (i < c->len && det_is_digit(det_at(c, i)))
+                i++;
+        if (i == v || det_at(c, i++) != '-')
+                return;
+        size_t b = i;
+        while (i < c->len && det_is_alnum(det_at(c, i)))
+                i++;
+        if (i - b != 64 || det_at(c, i) != '"' || det_entropy(c->text + b, 64) < 4.0)
+                return;
+        det_emit(k, v, i, det_base_conf(k));
+}
+
 /* ---- jwt ---------------------------------------------------------------------------------------
  * RFC 7519/7515 compact serialisation: base64url JOSE header that decodes to a JSON object with
  * "alg", a claims part that decodes to a JSON object, and a signature (may be empty). */
@@ -848,6 +923,8 @@ static void check_url_userinfo(const struct det_cand *c, struct det_sink *k) {
 
 static const char *const ctx_secret[] = {"key", "token", "secret", "password", "auth", NULL};
 
+static const char *const ctx_ado[] = {"pat", "token", "azure", "devops", NULL};
+
 #define TOKEN(det, re, spec, conf, what)                                                           \
         { det, re, DET_SOM, check_token, DET_MASK_ENDS, ctx_secret, conf, what, &(spec) }
 
@@ -1051,6 +1128,12 @@ const struct det_rule det_rules_secrets[] = {
          "Postmark server/account token (UUID)", &kv_uuid},
         {"other_secret", "live_[0-9]{5,12}_[A-Za-z0-9]{30}", DET_SOM, check_twitch, DET_MASK_ENDS,
          NULL, 85, "Twitch stream key", &spec_twitch},
+        {"other_secret", "[a-z2-7]{52}", DET_SOM, check_ado_pat, DET_MASK_ENDS, ctx_ado, 40,
+         "Azure DevOps personal access token (base32, after a token name)", NULL},
+        {"other_secret", "blynk\\.cloud/external/api/", DET_SOM, check_blynk, DET_MASK_ENDS, NULL,
+         85, "Blynk device auth token in an API URL", NULL},
+        {"other_secret", "auth\\.login_with_api_key", DET_SOM, check_truenas, DET_MASK_ENDS, NULL,
+         85, "TrueNAS API key (JSON-RPC login)", NULL},
         {"other_secret", ":_authToken", DET_SOM, check_kv, DET_MASK_ENDS, NULL, 85,
          "npm registry auth token (.npmrc)", &kv_npm},
         {"other_secret",

@@ -290,6 +290,23 @@ static const struct tcase cases[] = {
         {"other_secret", "live_48213377_h2Kq9ZtB7vXw3LmN8pR4sD6fG1jY5c", 1}, /* 30 after _ */
         {"other_secret", "live_48213377_h2Kq9ZtB7vXw3LmN8pR4sD6fG1jY5cU", 0},
         {"other_secret", "live_48213377_h2Kq9ZtB7vXw3LmN8pR4sD6fG1jY5", 0},
+        {"other_secret", "ado_token = \"k7d2mq4xw5ta3nfz6hrp2cyb7vj5lse4gqu3wio6xkd2mtbr5ncq\"", 1},
+        {"other_secret", "note = \"k7d2mq4xw5ta3nfz6hrp2cyb7vj5lse4gqu3wio6xkd2mtbr5ncq\"", 0},
+        {"other_secret", "ado_token = \"k7d2mq4xw5ta3nfz6hrp2cyb7vj5lse4gqu3wio6xkd2mtbr5nc\"", 0},
+        {"other_secret",
+         "curl \"https://blynk.cloud/external/api/get?token=Zq8vN2kR5tW1yB7mC4xL9pD3fH6jS0aG&v2\"",
+         1},
+        {"other_secret",
+         "curl \"https://blynk.cloud/external/api/get?token=Zq8vN2kR5tW1yB7mC4xL9pD3fH6jS0a&v2\"",
+         0},
+        {"other_secret",
+         "{\"method\": \"auth.login_with_api_key\", \"params\": [\"3-"
+         "Zq8vN2kR5tW1yB7mC4xL9pD3fH6jS0aGe2Ui4Oo6Pp8Aa1Ss3Dd5Ff7Gg9Hh0Jj2\"]}",
+         1},
+        {"other_secret",
+         "{\"method\": \"auth.login_with_api_key\", \"params\": [\"3-"
+         "Zq8vN2kR5tW1yB7mC4xL9pD3fH6jS0aGe2Ui4Oo6Pp8Aa1Ss3Dd5Ff7Gg9Hh0Jj\"]}",
+         0},
 };
 
 static void test_cases(void **state) {
