@@ -564,6 +564,44 @@ static void check_truenas(const struct det_cand *c, struct det_sink *k) {
         det_emit(k, v, i, det_base_conf(k));
 }
 
+/* HashiCorp Vault tokens before 1.10: "s." (service), "b." (batch), "r." (recovery) + 24-26
+ * base62 characters with upper, lower case and digits; reported after a Vault/token name. */
+static void check_vault_legacy(const struct det_cand *c, struct det_sink *k) {
+        size_t s = c->from, e = s + 2;
+        det_consumed(k, c->to);
+        while (e < c->len && det_is_alnum(det_at(c, e)))
+                e++;
+        int nx = det_at(c, e);
+        if (e - s - 2 < 24 || e - s - 2 > 26 || det_is_wordish(det_before(c, s)) ||
+            det_before(c, s) == '.' || nx == '(' || nx == '.' || nx == '_' || nx == '-')
+                return;
+        bool up = false, low = false, dig = false;
+        for (size_t i = s + 2; i < e; i++) {
+                int ch = det_at(c, i);
+                up |= det_is_upper(ch);
+                low |= det_is_lower(ch);
+                dig |= det_is_digit(ch);
+        }
+        if (!(up && low && dig) || det_placeholder(c->text + s + 2, e - s - 2))
+                return;
+        det_emit(k, s, e, det_base_conf(k));
+}
+
+/* Kubernetes bootstrap token (kubeadm): token id [a-z0-9]{6} "." secret [a-z0-9]{16}. */
+static void check_k8s_bootstrap(const struct det_cand *c, struct det_sink *k) {
+        size_t s = c->from, e = c->to;
+        det_consumed(k, e);
+        if (det_is_wordish(det_before(c, s)) || det_before(c, s) == '.' ||
+            det_is_wordish(det_at(c, e)) || det_at(c, e) == '.')
+                return;
+        bool dig = false;
+        for (size_t i = s + 7; i < e; i++)
+                dig |= det_is_digit(det_at(c, i));
+        if (!dig || det_placeholder(c->text + s + 7, 16) || det_entropy(c->text + s + 7, 16) < 3.0)
+                return;
+        det_emit(k, s, e, det_base_conf(k));
+}
+
 /* ---- jwt ---------------------------------------------------------------------------------------
  * RFC 7519/7515 compact serialisation: base64url JOSE header that decodes to a JSON object with
  * "alg", a claims part that decodes to a JSON object, and a signature (may be empty). */
@@ -923,6 +961,8 @@ static void check_url_userinfo(const struct det_cand *c, struct det_sink *k) {
 
 static const char *const ctx_secret[] = {"key", "token", "secret", "password", "auth", NULL};
 
+static const char *const ctx_vault[] = {"vault", "token", NULL};
+static const char *const ctx_k8s[] = {"bootstrap", "kubeadm", "token", NULL};
 static const char *const ctx_ado[] = {"pat", "token", "azure", "devops", NULL};
 
 #define TOKEN(det, re, spec, conf, what)                                                           \
@@ -1121,8 +1161,17 @@ const struct det_rule det_rules_secrets[] = {
         {"other_secret", "BUNDLE_(ENTERPRISE|GEMS)__CONTRIBSYS__COM", DET_SOM, check_kv,
          DET_MASK_ENDS, NULL, 80, "Sidekiq Pro/Enterprise gem credentials (Bundler env)",
          &kv_sidekiq},
-        {"other_secret", "snyk[_-]?(oauth[_-]?)?(api[_-]?)?(token|key)", DET_SOM | DET_CASELESS,
-         check_kv, DET_MASK_ENDS, NULL, 75, "Snyk API token (UUID)", &kv_uuid},
+        {"other_secret",
+         "(snyk|heroku|hubspot|messagebird|sauce)[_-]?(oauth[_-]?|access[_-]?)?(api[_-]?)?(token|"
+         "key)",
+         DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 75,
+         "Snyk, Heroku (legacy), HubSpot, MessageBird, Sauce Labs keys (UUID) by key name",
+         &kv_uuid},
+        {"other_secret", "[sbr]\\.[A-Za-z0-9]{24}", DET_SOM, check_vault_legacy, DET_MASK_ENDS,
+         ctx_vault, 40, "HashiCorp Vault legacy service/batch/recovery token (after a token name)",
+         NULL},
+        {"other_secret", "[a-z0-9]{6}\\.[a-z0-9]{16}", DET_SOM, check_k8s_bootstrap, DET_MASK_ENDS,
+         ctx_k8s, 40, "Kubernetes bootstrap token (kubeadm), after a token name", NULL},
         {"other_secret", "postmark([_-]?(server|account)[_-]?(api[_-]?)?token)?",
          DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 75,
          "Postmark server/account token (UUID)", &kv_uuid},

@@ -285,6 +285,12 @@ static const struct tcase cases[] = {
         {"other_secret", "SNYK_TOKEN=\"5b1d8e0a-7c34-4f2e-9a61-d03b7c9e42f8\"", 1},
         {"other_secret", "SNYK_TOKEN=\"00000000-0000-0000-0000-000000000000\"", 0},
         {"other_secret", "SNYK_TOKEN=\"5b1d8e0a7c344f2e9a61d03b7c9e42f8abcd\"", 0},
+        {"other_secret", "SAUCE_ACCESS_KEY=5b1d8e0a-7c34-4f2e-9a61-d03b7c9e42f8", 1},
+        {"other_secret", "VAULT_TOKEN=\"s.q7Rk2ZmT9xWc4Lb8NvPh3Jd6\"", 1},
+        {"other_secret", "VAULT_TOKEN=\"s.qRkZmTxWcLbNvPhJdFgHsKtY\"", 0}, /* no digit */
+        {"other_secret", "note: s.q7Rk2ZmT9xWc4Lb8NvPh3Jd6", 0},           /* no token name */
+        {"other_secret", "kubeadm join --token 7f3k9q.x2m8c4v6b1n5z0ra", 1},
+        {"other_secret", "7f3k9q.x2m8c4v6b1n5z0ra", 0},
         {"other_secret", "\"X-Postmark-Server-Token\": \"5b1d8e0a-7c34-4f2e-9a61-d03b7c9e42f8\"",
          1},
         {"other_secret", "live_48213377_h2Kq9ZtB7vXw3LmN8pR4sD6fG1jY5c", 1}, /* 30 after _ */
