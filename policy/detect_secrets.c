@@ -489,6 +489,25 @@ static void check_crypt(const struct det_cand *c, struct det_sink *k) {
         det_emit(k, s, i + hash_len, det_base_conf(k));
 }
 
+/* True when one of `words` (lower case) occurs in the 64 bytes before text[s]. The default
+ * policy blocks secrets at any confidence, so shapes that need a context word check it here and
+ * emit nothing without one (instead of a confidence below 50). */
+static bool word_before(const struct det_cand *c, size_t s, const char *const *words) {
+        char win[DET_CONTEXT_WINDOW + 1];
+        size_t ws = s > DET_CONTEXT_WINDOW ? s - DET_CONTEXT_WINDOW : 0, n = 0;
+        for (size_t i = ws; i < s; i++)
+                win[n++] = (char)tolower((unsigned char)c->text[i]);
+        win[n] = '\0';
+        for (const char *const *w = words; *w; w++)
+                if (strstr(win, *w))
+                        return true;
+        return false;
+}
+
+static const char *const ctx_vault[] = {"vault", "token", NULL};
+static const char *const ctx_k8s[] = {"bootstrap", "kubeadm", "token", NULL};
+static const char *const ctx_ado[] = {"pat", "token", "azure", "devops", NULL};
+
 /* ---- provider shapes read around an anchor ------------------------------------------------------
  * Azure DevOps personal access tokens: 52 characters of lower-case RFC 4648 base32 (a-z, 2-7),
  * quoted, after a token name (context word). Blynk device tokens: 32 of [A-Za-z0-9_-] in the
@@ -504,7 +523,8 @@ static void check_ado_pat(const struct det_cand *c, struct det_sink *k) {
         bool digit = false;
         for (size_t i = s; i < e; i++)
                 digit |= det_is_digit(det_at(c, i));
-        if (!digit || det_placeholder(c->text + s, 52) || det_entropy(c->text + s, 52) < 3.5)
+        if (!digit || det_placeholder(c->text + s, 52) || det_entropy(c->text + s, 52) < 3.5 ||
+            !word_before(c, s, ctx_ado))
                 return;
         det_emit(k, s, e, det_base_conf(k));
 }
@@ -582,7 +602,8 @@ static void check_vault_legacy(const struct det_cand *c, struct det_sink *k) {
                 low |= det_is_lower(ch);
                 dig |= det_is_digit(ch);
         }
-        if (!(up && low && dig) || det_placeholder(c->text + s + 2, e - s - 2))
+        if (!(up && low && dig) || det_placeholder(c->text + s + 2, e - s - 2) ||
+            !word_before(c, s, ctx_vault))
                 return;
         det_emit(k, s, e, det_base_conf(k));
 }
@@ -597,7 +618,8 @@ static void check_k8s_bootstrap(const struct det_cand *c, struct det_sink *k) {
         bool dig = false;
         for (size_t i = s + 7; i < e; i++)
                 dig |= det_is_digit(det_at(c, i));
-        if (!dig || det_placeholder(c->text + s + 7, 16) || det_entropy(c->text + s + 7, 16) < 3.0)
+        if (!dig || det_placeholder(c->text + s + 7, 16) ||
+            det_entropy(c->text + s + 7, 16) < 3.0 || !word_before(c, s, ctx_k8s))
                 return;
         det_emit(k, s, e, det_base_conf(k));
 }
@@ -961,10 +983,6 @@ static void check_url_userinfo(const struct det_cand *c, struct det_sink *k) {
 
 static const char *const ctx_secret[] = {"key", "token", "secret", "password", "auth", NULL};
 
-static const char *const ctx_vault[] = {"vault", "token", NULL};
-static const char *const ctx_k8s[] = {"bootstrap", "kubeadm", "token", NULL};
-static const char *const ctx_ado[] = {"pat", "token", "azure", "devops", NULL};
-
 #define TOKEN(det, re, spec, conf, what)                                                           \
         { det, re, DET_SOM, check_token, DET_MASK_ENDS, ctx_secret, conf, what, &(spec) }
 
@@ -1168,16 +1186,16 @@ const struct det_rule det_rules_secrets[] = {
          "Snyk, Heroku (legacy), HubSpot, MessageBird, Sauce Labs keys (UUID) by key name",
          &kv_uuid},
         {"other_secret", "[sbr]\\.[A-Za-z0-9]{24}", DET_SOM, check_vault_legacy, DET_MASK_ENDS,
-         ctx_vault, 40, "HashiCorp Vault legacy service/batch/recovery token (after a token name)",
+         NULL, 75, "HashiCorp Vault legacy service/batch/recovery token (after a token name)",
          NULL},
         {"other_secret", "[a-z0-9]{6}\\.[a-z0-9]{16}", DET_SOM, check_k8s_bootstrap, DET_MASK_ENDS,
-         ctx_k8s, 40, "Kubernetes bootstrap token (kubeadm), after a token name", NULL},
+         NULL, 75, "Kubernetes bootstrap token (kubeadm), after a token name", NULL},
         {"other_secret", "postmark([_-]?(server|account)[_-]?(api[_-]?)?token)?",
          DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 75,
          "Postmark server/account token (UUID)", &kv_uuid},
         {"other_secret", "live_[0-9]{5,12}_[A-Za-z0-9]{30}", DET_SOM, check_twitch, DET_MASK_ENDS,
          NULL, 85, "Twitch stream key", &spec_twitch},
-        {"other_secret", "[a-z2-7]{52}", DET_SOM, check_ado_pat, DET_MASK_ENDS, ctx_ado, 40,
+        {"other_secret", "[a-z2-7]{52}", DET_SOM, check_ado_pat, DET_MASK_ENDS, NULL, 75,
          "Azure DevOps personal access token (base32, after a token name)", NULL},
         {"other_secret", "blynk\\.cloud/external/api/", DET_SOM, check_blynk, DET_MASK_ENDS, NULL,
          85, "Blynk device auth token in an API URL", NULL},
