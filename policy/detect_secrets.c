@@ -624,6 +624,54 @@ static void check_k8s_bootstrap(const struct det_cand *c, struct det_sink *k) {
         det_emit(k, s, e, det_base_conf(k));
 }
 
+/* Password in a database connection string (ODBC / OLE DB / ADO.NET "keyword=value;" syntax):
+ * a Password/Pwd keyword after a ';' whose string also names the login or the server (User ID,
+ * Uid, User, Server, Data Source) earlier on the same line. The value runs to ';' or a quote;
+ * variable references (${…}, #{…}, %s, <…>) are not passwords. */
+static void check_connstr(const struct det_cand *c, struct det_sink *k) {
+        static const char *const keys[] = {"user id", "userid", "uid",
+                                           "user",    "server", "data source"};
+        size_t s = c->from, v = c->to;
+        det_consumed(k, v);
+        /* the keyword starts a pair: ';' (and blanks) before it */
+        size_t b = s;
+        while (b > 0 && (det_before(c, b) == ' ' || det_before(c, b) == '\t'))
+                b--;
+        if (det_before(c, b) != ';')
+                return;
+        size_t ls = b > 200 ? b - 200 : 0;
+        for (size_t i = b; i > ls; i--)
+                if (c->text[i - 1] == '\n') {
+                        ls = i;
+                        break;
+                }
+        bool named = false;
+        for (size_t i = ls; i < b && !named; i++) {
+                if (i > ls && det_is_alnum(det_before(c, i)))
+                        continue;
+                for (size_t w = 0; w < sizeof keys / sizeof keys[0] && !named; w++) {
+                        size_t l = strlen(keys[w]), j = i + l;
+                        if (j > b || strncasecmp(c->text + i, keys[w], l))
+                                continue;
+                        while (j < b && det_at(c, j) == ' ')
+                                j++;
+                        named = det_at(c, j) == '=';
+                }
+        }
+        if (!named)
+                return;
+        while (det_at(c, v) == ' ')
+                v++;
+        size_t e = v;
+        while (e < c->len && !strchr(";\"'\r\n", det_at(c, e)))
+                e++;
+        while (e > v && det_at(c, e - 1) == ' ')
+                e--;
+        if (e - v < 4 || e - v > 128 || strchr("$#%<{", det_at(c, v)))
+                return;
+        det_emit(k, v, e, det_base_conf(k));
+}
+
 /* ---- jwt ---------------------------------------------------------------------------------------
  * RFC 7519/7515 compact serialisation: base64url JOSE header that decodes to a JSON object with
  * "alg", a claims part that decodes to a JSON object, and a signature (may be empty). */
@@ -1190,6 +1238,8 @@ const struct det_rule det_rules_secrets[] = {
          NULL},
         {"other_secret", "[a-z0-9]{6}\\.[a-z0-9]{16}", DET_SOM, check_k8s_bootstrap, DET_MASK_ENDS,
          NULL, 75, "Kubernetes bootstrap token (kubeadm), after a token name", NULL},
+        {"other_secret", "(password|pwd) *= *", DET_SOM | DET_CASELESS, check_connstr,
+         DET_MASK_ENDS, NULL, 80, "Password in an ODBC/ADO.NET connection string", NULL},
         {"other_secret", "postmark([_-]?(server|account)[_-]?(api[_-]?)?token)?",
          DET_SOM | DET_CASELESS, check_kv, DET_MASK_ENDS, NULL, 75,
          "Postmark server/account token (UUID)", &kv_uuid},

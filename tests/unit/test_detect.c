@@ -288,6 +288,11 @@ static const struct tcase cases[] = {
         {"other_secret", "VAULT_TOKEN=\"s.q7Rk2ZmT9xWc4Lb8NvPh3Jd6\"", 1},
         {"other_secret", "VAULT_TOKEN=\"s.qRkZmTxWcLbNvPhJdFgHsKtY\"", 0}, /* no digit */
         {"other_secret", "note: s.q7Rk2ZmT9xWc4Lb8NvPh3Jd6", 0},           /* no token name */
+        {"other_secret", "Server=db01;Database=crm;User Id=app;Password=Tq4!vz9Lw;", 1},
+        {"other_secret", "Data Source=db01; Uid=app; Pwd = Tq4!vz9Lw", 1},
+        {"other_secret", "Server=db01;Database=crm;Password=${DB_PASSWORD};", 0},
+        {"other_secret", "text << \"User=#{u}, Password=Tq4!vz9Lw\"", 0}, /* no ';' pair */
+        {"other_secret", "Database=crm;Password=Tq4!vz9Lw;", 0},          /* no login or server */
         {"other_secret", "kubeadm join --token 7f3k9q.x2m8c4v6b1n5z0ra", 1},
         {"other_secret", "7f3k9q.x2m8c4v6b1n5z0ra", 0},
         {"other_secret", "\"X-Postmark-Server-Token\": \"5b1d8e0a-7c34-4f2e-9a61-d03b7c9e42f8\"",
