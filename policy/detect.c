@@ -389,6 +389,16 @@ static void apply_context(const struct det_rule *rule, const char *text, size_t 
                 }
 }
 
+/* True when `w` occurs in `s` as a word of its own: a `w` that starts with a letter must not
+ * follow one ("port " is in "port 8080", not in "passport 1234" or "report 12"). */
+static bool has_word(const char *s, const char *w) {
+        bool letter = (*w | 32) >= 'a' && (*w | 32) <= 'z';
+        for (const char *p = strstr(s, w); p; p = strstr(p + 1, w))
+                if (!letter || p == s || !(((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z')))
+                        return true;
+        return false;
+}
+
 /* True when the words just before a number (or its unit just after) say it is another kind of
  * number: "invoice 938527050", "order #1234", "1524941204 (unix time)", "1538807007383 ms". */
 static bool other_number(const char *text, size_t len, size_t start, size_t end) {
@@ -412,7 +422,7 @@ static bool other_number(const char *text, size_t len, size_t start, size_t end)
                 if (*p == ',' || *p == ';' || *p == '.' || *p == '\n' || *p == ':')
                         tail = p + 1;
         for (size_t i = 0; i < sizeof before / sizeof before[0]; i++)
-                if (strstr(tail, before[i]))
+                if (has_word(tail, before[i]))
                         return true;
         for (size_t i = 0; i < sizeof after / sizeof after[0]; i++) {
                 size_t l = strlen(after[i]);

@@ -153,7 +153,11 @@ static const struct tcase cases[] = {
         {"au_abn", "ABN 51 824 753 557", 0},
         {"us_aba_routing", "routing 011000015", 1},
         {"us_aba_routing", "routing 011000016", 0},
-        {"us_aba_routing", "invoice 011000015", 0}, /* names another kind of number */
+        {"us_aba_routing", "invoice 011000015", 0},      /* names another kind of number */
+        {"us_aba_routing", "routing port 011000015", 0}, /* "port": another kind */
+        /* ... as a word of its own: "report" and "passport" do not contain "port" */
+        {"us_aba_routing", "routing report 011000015", 1},
+        {"us_aba_routing", "passport routing 011000015", 1},
         {"phone", "Logged at 1524941204 (unix time).", 0},
         {"us_npi", "NPI 1234567893", 1},
         {"us_npi", "NPI 1234567894", 0},
