@@ -41,6 +41,7 @@
 #include "match.h"
 #include "normalize.h"
 #include "policy_internal.h"
+#include "terms.h"
 
 #define FORMAT_VERSION 2u /* 2: checksum covers the tables only */
 #define CACHE_MAGIC    "PWHSDB2"
@@ -266,6 +267,7 @@ static int take_u32s(struct reader *r, uint32_t **ret, size_t n) {
         uint32_t *v = malloc(n * 4 + 4);
         if (!v)
                 return -ENOMEM;
+        pw_prefault(v, n * 4);
         memcpy(v, at, n * 4);
         *ret = v;
         return 0;

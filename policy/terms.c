@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -85,6 +86,23 @@ size_t pw_utf8_invalid_at(const char *s, size_t len, size_t *ret_column) {
 
 /* ---- term-list files ------------------------------------------------------------------------ */
 
+#define PREFAULT_MIN ((size_t)256 << 10) /* smaller buffers: a few faults, not worth a call */
+
+void pw_prefault(void *p, size_t n) {
+#ifdef MADV_POPULATE_WRITE
+        if (n < PREFAULT_MIN)
+                return;
+        long pg = sysconf(_SC_PAGESIZE);
+        uintptr_t page = pg > 0 ? (uintptr_t)pg : 4096;
+        uintptr_t s = ((uintptr_t)p + page - 1) & ~(page - 1), e = ((uintptr_t)p + n) & ~(page - 1);
+        if (e > s)
+                (void)madvise((void *)s, e - s, MADV_POPULATE_WRITE); /* Linux 5.14 and later */
+#else
+        (void)p;
+        (void)n;
+#endif
+}
+
 int pw_read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
         int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
         if (fd < 0)
@@ -110,6 +128,7 @@ int pw_read_file(const char *path, size_t max, char **ret, size_t *ret_len) {
                 close(fd);
                 return -ENOMEM;
         }
+        pw_prefault(buf, cap);
         for (;;) {
                 if (len + 1 >= cap) {
                         if (cap > max) {
