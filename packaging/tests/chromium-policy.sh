@@ -57,15 +57,24 @@ run() { # ETC_LOWER NAME -> prints the hello reply
                 mount -t overlay overlay -o "lowerdir=$d/pkg/usr/libexec:/usr/libexec" /usr/libexec
                 HOME=$d/home; export HOME
                 mkdir -p "$HOME"
-                chromium --no-sandbox --headless=new --disable-gpu --no-first-run \
+                # In a process group of its own (setsid): its helper processes (zygote,
+                # renderers, utilities) outlive the browser process for a moment and still write
+                # into the profile, which then cannot be removed ("Directory not empty").
+                setsid chromium --no-sandbox --headless=new --disable-gpu --no-first-run \
                         --remote-debugging-port=0 --user-data-dir="$profile" about:blank \
                         >"$profile.log" 2>&1 &
                 pid=$!
                 rc=0
                 node --experimental-websocket --no-warnings "$here/chromium-hello.mjs" "$profile" "$id" ||
                         rc=$?
-                kill $pid
+                kill -TERM -$pid 2>/dev/null || kill $pid
                 wait $pid 2>/dev/null || :
+                i=0 # until no process of the group is left (kill -0: is there one?), at most 10 s
+                while kill -0 -$pid 2>/dev/null && [ $i -lt 100 ]; do
+                        kill -TERM -$pid 2>/dev/null || :
+                        sleep 0.1
+                        i=$((i + 1))
+                done
                 exit $rc
         ' sh "$d" "$1" "$profile" "$id" "$here" || {
                 echo "FAIL: $2 run" >&2
