@@ -364,29 +364,38 @@ struct det_sink {
         size_t rule; /* index into st->d->rules */
 };
 
+bool det_words_near(const char *text, size_t len, size_t start, size_t end, size_t before,
+                    size_t after, const char *const *words) {
+        char win[DET_CONTEXT_WINDOW + 18];
+        if (before > DET_CONTEXT_WINDOW)
+                before = DET_CONTEXT_WINDOW;
+        size_t ws = start > before ? start - before : 0, k = 0;
+        for (size_t i = ws; i < start; i++)
+                win[k++] = (char)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
+        if (after) {
+                size_t we = end + after < len ? end + after : len;
+                win[k++] = ' ';
+                for (size_t i = end; i < we && k < sizeof win - 1; i++)
+                        win[k++] =
+                                (char)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
+        }
+        win[k] = '\0';
+        for (const char *const *w = words; *w; w++)
+                if (strstr(win, *w))
+                        return true;
+        return false;
+}
+
 /* Raises *conf when one of the rule's context words occurs in the window before `start` (or
  * just after `end`), compared case-insensitively. */
 static void apply_context(const struct det_rule *rule, const char *text, size_t len, size_t start,
                           size_t end, int *conf) {
-        if (!rule->context)
-                return;
-        size_t ws = start > DET_CONTEXT_WINDOW ? start - DET_CONTEXT_WINDOW : 0;
-        size_t we = end + 16 < len ? end + 16 : len;
-        char win[DET_CONTEXT_WINDOW + 18];
-        size_t k = 0;
-        for (size_t i = ws; i < start; i++)
-                win[k++] = (char)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
-        win[k++] = ' ';
-        for (size_t i = end; i < we && k < sizeof win - 1; i++)
-                win[k++] = (char)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
-        win[k] = '\0';
-        for (const char *const *w = rule->context; *w; w++)
-                if (strstr(win, *w)) {
-                        *conf += DET_CONTEXT_BOOST;
-                        if (*conf > 100)
-                                *conf = 100;
-                        return;
-                }
+        if (rule->context &&
+            det_words_near(text, len, start, end, DET_CONTEXT_WINDOW, 16, rule->context)) {
+                *conf += DET_CONTEXT_BOOST;
+                if (*conf > 100)
+                        *conf = 100;
+        }
 }
 
 /* True when `w` occurs in `s` as a word of its own: a `w` that starts with a letter must not

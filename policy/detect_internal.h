@@ -78,6 +78,13 @@ extern const struct det_rule det_rules_secrets[];
 #define DET_CONTEXT_BOOST  25
 #define DET_CONTEXT_WINDOW 64
 
+/* True when one of `words` (lower case, NULL-terminated) occurs, compared ASCII
+ * case-insensitively, in the `before` bytes (at most DET_CONTEXT_WINDOW) before text[start], or,
+ * when `after` > 0, after a space in the `after` bytes (at most 16) from text[end]. The context
+ * window of det_emit(), and the checks' own "is this word near" tests. */
+bool det_words_near(const char *text, size_t len, size_t start, size_t end, size_t before,
+                    size_t after, const char *const *words);
+
 /* ---- helpers shared by the checks (detect_check.c) --------------------------------------------
  */
 

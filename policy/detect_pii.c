@@ -574,20 +574,9 @@ static bool ip4_parse(const char *p, size_t n) {
 }
 
 static bool version_before(const struct det_cand *c, size_t s) {
-        static const char *const words[] = {"version", "release", "ver.",   "ver ",
-                                            "v.",      "build",   "linux ", "kernel "};
-        size_t ws = s > 12 ? s - 12 : 0;
-        char win[16];
-        size_t n = 0;
-        for (size_t i = ws; i < s; i++) {
-                int ch = (unsigned char)c->text[i];
-                win[n++] = (char)(det_is_upper(ch) ? ch + 32 : ch);
-        }
-        win[n] = '\0';
-        for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
-                if (strstr(win, words[i]))
-                        return true;
-        return false;
+        static const char *const words[] = {"version", "release", "ver.",    "ver ", "v.",
+                                            "build",   "linux ",  "kernel ", NULL};
+        return det_words_near(c->text, c->len, s, s, 12, 0, words);
 }
 
 static void check_ipv4(const struct det_cand *c, struct det_sink *k) {

@@ -489,19 +489,11 @@ static void check_crypt(const struct det_cand *c, struct det_sink *k) {
         det_emit(k, s, i + hash_len, det_base_conf(k));
 }
 
-/* True when one of `words` (lower case) occurs in the 64 bytes before text[s]. The default
- * policy blocks secrets at any confidence, so shapes that need a context word check it here and
- * emit nothing without one (instead of a confidence below 50). */
+/* True when one of `words` occurs in the 64 bytes before text[s]. The default policy blocks
+ * secrets at any confidence, so shapes that need a context word check it here and emit nothing
+ * without one (instead of a confidence below 50). */
 static bool word_before(const struct det_cand *c, size_t s, const char *const *words) {
-        char win[DET_CONTEXT_WINDOW + 1];
-        size_t ws = s > DET_CONTEXT_WINDOW ? s - DET_CONTEXT_WINDOW : 0, n = 0;
-        for (size_t i = ws; i < s; i++)
-                win[n++] = (char)tolower((unsigned char)c->text[i]);
-        win[n] = '\0';
-        for (const char *const *w = words; *w; w++)
-                if (strstr(win, *w))
-                        return true;
-        return false;
+        return det_words_near(c->text, c->len, s, s, DET_CONTEXT_WINDOW, 0, words);
 }
 
 static const char *const ctx_vault[] = {"vault", "token", NULL};
