@@ -88,8 +88,8 @@ class Page {
     this.live = new Set(); // Boxes seen, for submits without a scope (pruned when disconnected)
     this.passing = false; // true while we re-dispatch a submit we decided to let through
     this.letThrough = new Set(); // Boxes whose submit was let through in this task (see onSubmit)
-    this.lastClick = null; // { control, drafts: Map Box -> seq } of the last submit click decided
-    this.lastChord = null; // the same for the last Ctrl/Cmd+Enter decided (control: the box)
+    // The last submit decided of each kind: { control, drafts: Map Box -> seq } (see repeated)
+    this.lastSubmit = { click: null, chord: null };
     this.ui.setIndicator(status.available === false ? 'unavailable' : 'active', status.reason);
   }
 
@@ -209,15 +209,23 @@ class Page {
     const submit = this.adapter.submitIn(e.composedPath());
     if (!submit) return;
     const boxes = this.boxesFor(submit);
-    if (!boxes.length) return;
-    const click = { control: submit, detail: e.detail, drafts: new Map(boxes.map((b) => [b, b.state.seq])) };
-    if (repeatsSubmit(this.lastClick, click)) {
+    if (!boxes.length || this.repeated('click', e, submit, boxes, e.detail)) return;
+    this.enforce(e, boxes, () => submit.click());
+  }
+
+  // Whether submit event `e` repeats the last submit of its kind ('click': a click count
+  // `detail` above 1; 'chord': an auto-repeated keydown) on the same control with the same
+  // drafts (enforce.js repeatsSubmit): it is then stopped here, nothing posted or recorded.
+  // Otherwise it becomes the last submit of its kind.
+  repeated(kind, e, control, boxes, detail) {
+    const now = { control, detail, drafts: new Map(boxes.map((b) => [b, b.state.seq])) };
+    if (repeatsSubmit(this.lastSubmit[kind], now)) {
       e.preventDefault();
       e.stopImmediatePropagation();
-      return;
+      return true;
     }
-    this.lastClick = { control: submit, drafts: click.drafts };
-    this.enforce(e, boxes, () => submit.click());
+    this.lastSubmit[kind] = { control, drafts: now.drafts };
+    return false;
   }
 
   // A safety net for forms the page submits by script (form.requestSubmit(), an Enter handler):
@@ -258,13 +266,7 @@ class Page {
     const el = this.adapter.composeBoxFor(target);
     if (!el) return;
     const box = this.box(el);
-    const press = { control: el, detail: e.repeat ? 2 : 1, drafts: new Map([[box, box.state.seq]]) };
-    if (repeatsSubmit(this.lastChord, press)) {
-      e.preventDefault();
-      e.stopImmediatePropagation();
-      return;
-    }
-    this.lastChord = { control: el, drafts: press.drafts };
+    if (this.repeated('chord', e, el, [box], e.repeat ? 2 : 1)) return;
     const init = { key: e.key, code: e.code, ctrlKey: e.ctrlKey, metaKey: e.metaKey, shiftKey: e.shiftKey, bubbles: true, cancelable: true, composed: true };
     this.enforce(e, [box], () => target.dispatchEvent(new KeyboardEvent('keydown', init)));
   }
