@@ -14,6 +14,7 @@
  * that also parses the request JSON shows how much of that the parse alone is. Last, start-up until
  * the first reply, standalone with the big policy from a warm compiled-policy cache. Prints p50/p99
  * in microseconds. */
+#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -43,6 +44,39 @@ static uint64_t report(const char *label, uint64_t *v, size_t n) {
         uint64_t p50 = v[n / 2], p99 = v[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1];
         printf("%-46s n=%-6zu p50 %8.1f us   p99 %8.1f us\n", label, n, p50 / 1e3, p99 / 1e3);
         return p99;
+}
+
+/* CPU time in ns that process `pid` has used so far, all its threads: the first field of each
+ * /proc/PID/task/TID/schedstat (time on a CPU, in ns). 0 when it cannot be read. */
+static uint64_t proc_cpu_ns(pid_t pid) {
+        char path[64];
+        snprintf(path, sizeof path, "/proc/%d/task", (int)pid);
+        DIR *d = opendir(path);
+        if (!d)
+                return 0;
+        uint64_t sum = 0;
+        struct dirent *e;
+        while ((e = readdir(d))) {
+                if (e->d_name[0] == '.')
+                        continue;
+                char f[300];
+                snprintf(f, sizeof f, "/proc/%d/task/%s/schedstat", (int)pid, e->d_name);
+                FILE *fp = fopen(f, "r");
+                unsigned long long t = 0;
+                if (fp && fscanf(fp, "%llu", &t) == 1)
+                        sum += t;
+                if (fp)
+                        fclose(fp);
+        }
+        closedir(d);
+        return sum;
+}
+
+static double mean_us(const uint64_t *v, size_t n) {
+        double s = 0;
+        for (size_t i = 0; i < n; i++)
+                s += (double)v[i];
+        return s / (double)n / 1e3;
 }
 
 /* A 2 KB post: prose, one code name, one e-mail address, made unique by `i`. */
@@ -106,9 +140,12 @@ static int write_policies(const char *src, const char *dir, unsigned terms) {
         return r;
 }
 
-/* Round trips of `n` distinct 2 KB checks through a running host; fills ns[]. */
-static int round_trips(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned base) {
+/* Round trips of `n` distinct 2 KB checks through a running host; fills ns[]. `watch` (0: none)
+ * is a process whose CPU time over the round trips is added to *ret_cpu (ns). */
+static int round_trips(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned base, pid_t watch,
+                       uint64_t *ret_cpu) {
         char text[2100];
+        uint64_t host0 = proc_cpu_ns(p->pid), watch0 = watch ? proc_cpu_ns(watch) : 0;
         for (unsigned i = 0; i < n; i++) {
                 make_post(text, sizeof text, base + i);
                 struct nmh_buf b = {0};
@@ -133,13 +170,18 @@ static int round_trips(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned ba
                 json_decref(r);
                 free(b.p);
         }
+        ret_cpu[0] = proc_cpu_ns(p->pid) - host0;
+        if (watch)
+                ret_cpu[1] = proc_cpu_ns(watch) - watch0;
         return 0;
 }
 
 /* As round_trips(), not looking at the replies. */
-static int round_trips_raw(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned base) {
+static int round_trips_raw(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigned base,
+                           uint64_t *ret_cpu) {
         char text[2100];
         static char reply[NMH_REPLY_MAX];
+        uint64_t cpu0 = proc_cpu_ns(p->pid);
         for (unsigned i = 0; i < n; i++) {
                 make_post(text, sizeof text, base + i);
                 struct nmh_buf b = {0};
@@ -153,6 +195,7 @@ static int round_trips_raw(struct nmh_proc *p, unsigned n, uint64_t *ns, unsigne
                 ns[i] = nmh_now_ns() - t0;
                 free(b.p);
         }
+        *ret_cpu = proc_cpu_ns(p->pid) - cpu0;
         return 0;
 }
 
@@ -202,10 +245,12 @@ static void in_process(const char *policy, const char *cache, unsigned n, uint64
 
 /* The relay's peer: the same checks sent straight to the service through the client library,
  * as the host sends them, on one kept connection; fills ns[] (service round trips). */
-static int direct_service(const char *sock, unsigned n, uint64_t *ns) {
+static int direct_service(const char *sock, unsigned n, uint64_t *ns, pid_t svc,
+                          uint64_t *ret_cpu) {
         struct pw_client *c = NULL;
         if (pw_client_connect(sock, 5000, &c) < 0)
                 return -1;
+        uint64_t cpu0 = proc_cpu_ns(svc);
         char text[2100];
         for (unsigned i = 0; i < n; i++) {
                 size_t len = make_post(text, sizeof text, 700000 + i);
@@ -225,6 +270,7 @@ static int direct_service(const char *sock, unsigned n, uint64_t *ns) {
                 }
                 json_decref(reply);
         }
+        *ret_cpu = proc_cpu_ns(svc) - cpu0;
         pw_client_free(c);
         return 0;
 }
@@ -315,12 +361,17 @@ int main(int argc, char **argv) {
         self[sl] = '\0';
         char *echo[] = {self, "--echo", "600", NULL};
         struct nmh_proc ep;
-        if (nmh_spawn(&ep, echo, log) < 0 || round_trips_raw(&ep, n, a, 0) < 0)
+        uint64_t echo_cpu;
+        if (nmh_spawn(&ep, echo, log) < 0 || round_trips_raw(&ep, n, a, 0, &echo_cpu) < 0)
                 return 1;
         nmh_finish(&ep, NULL);
         uint64_t floor50;
         report("pipe round trip floor (echo process)", a, n);
         floor50 = a[n / 2];
+        /* CPU time per request, the mean over all of them: what each process itself spent, however
+         * the scheduler interleaved the three. Steadier than latency on a shared machine. */
+        double echo_us = (double)echo_cpu / n / 1e3;
+        printf("%-46s mean %6.1f us\n", "  CPU per request, echo process", echo_us);
         const char *names[] = {"default", "big"};
         printf("postwarden-host round trip, 2 KB post, %u distinct requests each "
                "(big = %s)\n",
@@ -334,6 +385,7 @@ int main(int argc, char **argv) {
 
                 snprintf(label, sizeof label, "in-process check+JSON [%s]", names[k]);
                 in_process(policy, cache, n, b, 0);
+                double check_us = mean_us(b, n);
                 uint64_t base = report(label, b, n);
                 uint64_t base50 = b[n / 2];
                 snprintf(label, sizeof label, "in-process parse+check+JSON [%s]", names[k]);
@@ -344,7 +396,8 @@ int main(int argc, char **argv) {
                 char *alone[] = {(char *)host, "--config", cfg,    "--policy", policy,
                                  "--cache",    cache,      ORIGIN, NULL};
                 struct nmh_proc p;
-                if (nmh_spawn(&p, alone, log) < 0 || round_trips(&p, n, a, 0) < 0) {
+                uint64_t cpu[2];
+                if (nmh_spawn(&p, alone, log) < 0 || round_trips(&p, n, a, 0, 0, cpu) < 0) {
                         fprintf(stderr, "bench: standalone host failed (see %s)\n", log);
                         return 1;
                 }
@@ -360,6 +413,11 @@ int main(int argc, char **argv) {
                        ((double)a[n / 2] - (double)floor50 - (double)base50) / (double)base50);
                 printf("%-46s p50 x%.2f\n", "    of it, parsing the request",
                        ((double)parse50 - (double)base50) / (double)base50);
+                double host_us = (double)cpu[0] / n / 1e3;
+                printf("%-46s mean %6.1f us (in-process check mean %.1f us)\n",
+                       "  CPU per request, host", host_us, check_us);
+                printf("%-46s x%.2f\n", "  own work (host CPU - echo - check)/check",
+                       (host_us - echo_us - check_us) / check_us);
 
                 if (svc) {
                         char *sargv[] = {(char *)svc, "--foreground", "--socket", sock,  "--db", db,
@@ -375,13 +433,15 @@ int main(int argc, char **argv) {
                         for (int w = 0; w < 3000 && !svc_ready(sock); w++)
                                 usleep(20000);
                         char *relay[] = {(char *)host, "--config", cfg, ORIGIN, NULL};
-                        if (nmh_spawn(&p, relay, log) < 0 || round_trips(&p, n, a, 500000) < 0) {
+                        if (nmh_spawn(&p, relay, log) < 0 ||
+                            round_trips(&p, n, a, 500000, sp, cpu) < 0) {
                                 fprintf(stderr, "bench: relayed host failed (see %s)\n", log);
                                 return 1;
                         }
                         nmh_finish(&p, NULL);
                         uint64_t *d = calloc(n, sizeof *d);
-                        if (!d || direct_service(sock, n, d) < 0)
+                        uint64_t direct_cpu;
+                        if (!d || direct_service(sock, n, d, sp, &direct_cpu) < 0)
                                 return 1;
                         kill(sp, SIGTERM);
                         waitpid(sp, NULL, 0);
@@ -400,6 +460,15 @@ int main(int argc, char **argv) {
                         printf("%-46s p50 x%.2f\n",
                                "  own overhead (relayed - floor - direct)/in-proc",
                                ((double)r50 - (double)floor50 - (double)d[n / 2]) / (double)base50);
+                        /* The relaying host runs no check: all its CPU beyond the pipes' is its
+                         * own work. The service's is shown beside what it spends answering the
+                         * client library directly. */
+                        double relay_us = (double)cpu[0] / n / 1e3;
+                        printf("%-46s mean %6.1f us; postwardend %.1f us (direct: %.1f us)\n",
+                               "  CPU per request, relaying host", relay_us,
+                               (double)cpu[1] / n / 1e3, (double)direct_cpu / n / 1e3);
+                        printf("%-46s x%.2f\n", "  own work (relaying host CPU - echo)/check",
+                               (relay_us - echo_us) / check_us);
                         free(d);
                 }
         }
