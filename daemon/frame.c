@@ -17,28 +17,62 @@ int pw_frame_header(const unsigned char hdr[PW_FRAME_HEADER], uint32_t max, uint
         return 0;
 }
 
+/* The frame being written by json_dump_callback(): header room first, then the JSON. */
+struct out {
+        unsigned char *buf;
+        size_t len, cap; /* len counts the header */
+        int too_big, no_memory;
+};
+
+/* Appends a chunk of JSON. The buffer may hold draft text: when it grows, the old one is wiped
+ * before it is freed (realloc would leave the copy behind). Refuses to grow past the cap. */
+static int put(const char *chunk, size_t n, void *data) {
+        struct out *o = data;
+        if (n > PW_FRAME_HEADER + PW_FRAME_MAX - o->len) {
+                o->too_big = 1;
+                return -1;
+        }
+        if (o->len + n > o->cap) {
+                size_t cap = o->cap;
+                while (cap < o->len + n)
+                        cap *= 2;
+                if (cap > PW_FRAME_HEADER + PW_FRAME_MAX)
+                        cap = PW_FRAME_HEADER + PW_FRAME_MAX;
+                unsigned char *b = malloc(cap);
+                if (!b) {
+                        o->no_memory = 1;
+                        return -1;
+                }
+                memcpy(b, o->buf, o->len);
+                explicit_bzero(o->buf, o->len);
+                free(o->buf);
+                o->buf = b;
+                o->cap = cap;
+        }
+        memcpy(o->buf + o->len, chunk, n);
+        o->len += n;
+        return 0;
+}
+
 int pw_frame_encode(const json_t *msg, unsigned char **ret_buf, size_t *ret_len) {
         if (!json_is_object(msg))
                 return -EINVAL;
-        /* json_dumpb with a NULL buffer measures first, so the size cap holds before allocating. */
-        size_t n = json_dumpb(msg, NULL, 0, JSON_COMPACT);
-        if (n == 0)
-                return -EINVAL;
-        if (n > PW_FRAME_MAX)
-                return -EMSGSIZE;
-        unsigned char *buf = malloc(PW_FRAME_HEADER + n);
-        if (!buf)
+        /* One pass: dumping twice (measure, then write) costs as much again as the dump. */
+        struct out o = {.buf = malloc(4096), .len = PW_FRAME_HEADER, .cap = 4096};
+        if (!o.buf)
                 return -ENOMEM;
-        if (json_dumpb(msg, (char *)buf + PW_FRAME_HEADER, n, JSON_COMPACT) != n) {
-                free(buf);
-                return -EINVAL;
+        if (json_dump_callback(msg, put, &o, JSON_COMPACT) < 0 || o.len == PW_FRAME_HEADER) {
+                explicit_bzero(o.buf, o.len);
+                free(o.buf);
+                return o.too_big ? -EMSGSIZE : o.no_memory ? -ENOMEM : -EINVAL;
         }
-        buf[0] = (unsigned char)(n >> 24);
-        buf[1] = (unsigned char)(n >> 16);
-        buf[2] = (unsigned char)(n >> 8);
-        buf[3] = (unsigned char)n;
-        *ret_buf = buf;
-        *ret_len = PW_FRAME_HEADER + n;
+        size_t n = o.len - PW_FRAME_HEADER;
+        o.buf[0] = (unsigned char)(n >> 24);
+        o.buf[1] = (unsigned char)(n >> 16);
+        o.buf[2] = (unsigned char)(n >> 8);
+        o.buf[3] = (unsigned char)n;
+        *ret_buf = o.buf;
+        *ret_len = o.len;
         return 0;
 }
 

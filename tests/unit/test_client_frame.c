@@ -52,6 +52,39 @@ static void encode_decode_round_trip(void **state) {
         json_decref(arr);
 }
 
+/* The cap holds to the byte, and a message larger than the first buffer comes back whole. */
+static void encode_cap_is_exact(void **state) {
+        size_t n = PW_FRAME_MAX - 8; /* {"t":"…"} is 8 bytes around the string */
+        char *s = malloc(n + 2);
+        assert_non_null(s);
+        for (size_t i = 0; i < n + 1; i++)
+                s[i] = (char)('a' + i % 26);
+        s[n] = '\0';
+        json_t *m = json_pack("{s:s}", "t", s);
+        unsigned char *buf = NULL;
+        size_t len = 0;
+        assert_int_equal(pw_frame_encode(m, &buf, &len), 0);
+        assert_int_equal(len, PW_FRAME_HEADER + PW_FRAME_MAX);
+        uint32_t h;
+        assert_int_equal(pw_frame_header(buf, PW_FRAME_MAX, &h), 0);
+        assert_int_equal(h, PW_FRAME_MAX);
+        json_t *back;
+        assert_int_equal(pw_frame_decode(buf + 4, h, &back, NULL), 0);
+        assert_true(json_equal(m, back));
+        json_decref(back);
+        free(buf);
+        json_decref(m);
+
+        s[n] = 'z'; /* one byte more */
+        s[n + 1] = '\0';
+        m = json_pack("{s:s}", "t", s);
+        buf = NULL;
+        assert_int_equal(pw_frame_encode(m, &buf, &len), -EMSGSIZE);
+        assert_null(buf);
+        json_decref(m);
+        free(s);
+}
+
 static void decode_refuses_bad_bodies(void **state) {
         json_t *r = NULL;
         json_error_t e;
@@ -203,11 +236,9 @@ static void invalid_messages(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(header_limits),
-                cmocka_unit_test(encode_decode_round_trip),
-                cmocka_unit_test(decode_refuses_bad_bodies),
-                cmocka_unit_test(valid_messages),
-                cmocka_unit_test(invalid_messages),
+                cmocka_unit_test(header_limits),       cmocka_unit_test(encode_decode_round_trip),
+                cmocka_unit_test(encode_cap_is_exact), cmocka_unit_test(decode_refuses_bad_bodies),
+                cmocka_unit_test(valid_messages),      cmocka_unit_test(invalid_messages),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
