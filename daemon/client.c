@@ -178,8 +178,11 @@ int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json
         if (r < 0)
                 return r;
 
+        /* The reply is never there yet: wait first rather than fail a read with EAGAIN. */
         unsigned char hdr[PW_FRAME_HEADER];
-        r = recv_all(c->fd, hdr, sizeof hdr, deadline);
+        r = wait_fd(c->fd, POLLIN, deadline);
+        if (r == 0)
+                r = recv_all(c->fd, hdr, sizeof hdr, deadline);
         if (r < 0)
                 return r;
         uint32_t n;
