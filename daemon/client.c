@@ -160,21 +160,12 @@ static int recv_all(int fd, unsigned char *buf, size_t len, int64_t deadline) {
         return 0;
 }
 
-int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json_t **ret_reply) {
-        if (!c || c->fd < 0 || !request || !ret_reply)
-                return -EINVAL;
-        if (timeout_ms < 0)
-                timeout_ms = PW_CLIENT_TIMEOUT_MS_DEFAULT;
-        int64_t deadline = now_ms() + timeout_ms;
-
-        unsigned char *out;
-        size_t out_len;
-        int r = pw_frame_encode(request, &out, &out_len);
-        if (r < 0)
-                return r;
-        r = send_all(c->fd, out, out_len, deadline);
-        explicit_bzero(out, out_len); /* it may hold draft text */
-        free(out);
+/* Sends one encoded frame (header included) and reads the reply, which must carry `want` as its
+ * id when `want` is not NULL. Wipes `out` (it may hold draft text) but does not free it. */
+static int exchange(struct pw_client *c, unsigned char *out, size_t out_len, const json_t *want,
+                    int64_t deadline, json_t **ret_reply) {
+        int r = send_all(c->fd, out, out_len, deadline);
+        explicit_bzero(out, out_len);
         if (r < 0)
                 return r;
 
@@ -202,13 +193,53 @@ int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json
         if (r < 0)
                 return -EPROTO;
         /* A reply to someone else's id means the stream is out of step. */
-        json_t *want = json_object_get(request, "id");
         if (want && !json_equal(want, json_object_get(reply, "id"))) {
                 json_decref(reply);
                 return -EPROTO;
         }
         *ret_reply = reply;
         return 0;
+}
+
+int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json_t **ret_reply) {
+        if (!c || c->fd < 0 || !request || !ret_reply)
+                return -EINVAL;
+        if (timeout_ms < 0)
+                timeout_ms = PW_CLIENT_TIMEOUT_MS_DEFAULT;
+        int64_t deadline = now_ms() + timeout_ms;
+
+        unsigned char *out;
+        size_t out_len;
+        int r = pw_frame_encode(request, &out, &out_len);
+        if (r < 0)
+                return r;
+        r = exchange(c, out, out_len, json_object_get(request, "id"), deadline, ret_reply);
+        free(out);
+        return r;
+}
+
+int pw_client_request_text(struct pw_client *c, const char *json, size_t len, const json_t *id,
+                           int timeout_ms, json_t **ret_reply) {
+        if (!c || c->fd < 0 || !json || !len || !ret_reply)
+                return -EINVAL;
+        if (len > PW_FRAME_MAX)
+                return -EMSGSIZE;
+        if (timeout_ms < 0)
+                timeout_ms = PW_CLIENT_TIMEOUT_MS_DEFAULT;
+        int64_t deadline = now_ms() + timeout_ms;
+
+        /* One buffer, one send: copying the text is cheaper than a second system call. */
+        unsigned char *out = malloc(PW_FRAME_HEADER + len);
+        if (!out)
+                return -ENOMEM;
+        out[0] = (unsigned char)(len >> 24);
+        out[1] = (unsigned char)(len >> 16);
+        out[2] = (unsigned char)(len >> 8);
+        out[3] = (unsigned char)len;
+        memcpy(out + PW_FRAME_HEADER, json, len);
+        int r = exchange(c, out, PW_FRAME_HEADER + len, id, deadline, ret_reply);
+        free(out);
+        return r;
 }
 
 struct pw_client *pw_client_free(struct pw_client *c) {

@@ -162,12 +162,22 @@ static int parse_body(json_t *root, struct pw_svc_msg *m, struct pw_error *err) 
                 return 0;
         }
         case PW_SVC_CHECK: {
-                json_t *site = NULL, *handle = NULL, *aid = NULL;
-                if (json_unpack_ex(root, &je, 0, "{s:I, s:o, s:s, s:s%, s?o, s?o, s?o !}", "v", &v,
-                                   "id", &id, "type", &type, "text", &m->u.check.text,
+                json_t *site = NULL, *handle = NULL, *aid = NULL, *account = NULL;
+                if (json_unpack_ex(root, &je, 0, "{s:I, s:o, s:s, s:s%, s?o, s?o, s?o, s?o !}", "v",
+                                   &v, "id", &id, "type", &type, "text", &m->u.check.text,
                                    &m->u.check.text_len, "site", &site, "account_handle", &handle,
-                                   "account_id", &aid) < 0)
+                                   "account_id", &aid, "account", &account) < 0)
                         return unpack_failed(err, "check", &je);
+                /* The account as post_attempt and the extension give it: {handle, stable_id}. */
+                if (account && (handle || aid)) {
+                        pw_error_set(err, NULL, 0, 0, NULL,
+                                     "check: give account or account_handle/account_id, not both");
+                        return -PW_SVC_E_INVALID;
+                }
+                if (account && !json_is_null(account) &&
+                    json_unpack_ex(account, &je, 0, "{s?o, s?o !}", "handle", &handle, "stable_id",
+                                   &aid) < 0)
+                        return unpack_failed(err, "check.account", &je);
                 if ((r = opt_str(site, "site", PW_SVC_MAX_SHORT, &m->u.check.site, err)) < 0 ||
                     (r = opt_str(handle, "account_handle", PW_SVC_MAX_SHORT,
                                  &m->u.check.account_handle, err)) < 0 ||

@@ -227,14 +227,24 @@ static int service_error_code(json_int_t sc) {
         }
 }
 
-/* Sends `req` (borrowed) to postwardend, connecting first if needed. On success returns 0 with
- * the service's reply in *ret (new reference); otherwise a PW_NM_E_SERVICE_* code with a sentence
- * in `why`, and the connection is dropped so the next request reconnects. */
-static int service_call(struct pw_nm_host *h, json_t *req, json_t **ret, char *why, size_t size) {
+/* A request to the service: a message the host builds, or the extension's own bytes forwarded. */
+struct service_req {
+        json_t *msg;      /* built here (borrowed; v and id are set), or NULL */
+        const char *text; /* else: the extension's message as it came, parsed and checked */
+        size_t len;       /* its length */
+        const json_t *id; /* its id, which the reply must carry */
+};
+
+/* Sends `req` to postwardend, connecting first if needed. On success returns 0 with the service's
+ * reply in *ret (new reference); otherwise a PW_NM_E_SERVICE_* code with a sentence in `why`, and
+ * the connection is dropped so the next request reconnects. */
+static int service_call(struct pw_nm_host *h, const struct service_req *req, json_t **ret,
+                        char *why, size_t size) {
         int k;
-        /* The service speaks the same envelope; its ids are ours, not the extension's. */
-        if (json_object_set_new(req, "v", json_integer(PW_NM_PROTOCOL_VERSION)) < 0 ||
-            json_object_set_new(req, "id", json_integer(++h->next_id)) < 0) {
+        /* The service speaks the same envelope; the ids of messages built here are ours. */
+        if (req->msg &&
+            (json_object_set_new(req->msg, "v", json_integer(PW_NM_PROTOCOL_VERSION)) < 0 ||
+             json_object_set_new(req->msg, "id", json_integer(++h->next_id)) < 0)) {
                 snprintf(why, size, "out of memory");
                 return PW_NM_E_INTERNAL;
         }
@@ -254,7 +264,9 @@ static int service_call(struct pw_nm_host *h, json_t *req, json_t **ret, char *w
                                 return service_code(k == -ETIMEDOUT ? -ECONNREFUSED : k);
                         }
                 }
-                k = pw_client_request(h->client, req, h->timeout_ms, &reply);
+                k = req->msg ? pw_client_request(h->client, req->msg, h->timeout_ms, &reply)
+                             : pw_client_request_text(h->client, req->text, req->len, req->id,
+                                                      h->timeout_ms, &reply);
                 if (k == 0)
                         break;
                 h->client = pw_client_free(h->client);
@@ -331,7 +343,9 @@ static int do_hello(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
                                         "postwarden-host", "client_version", POSTWARDEN_VERSION);
                 json_t *srv = NULL;
                 char why[200];
-                int code = req ? service_call(h, req, &srv, why, sizeof why) : PW_NM_E_INTERNAL;
+                int code = req ? service_call(h, &(struct service_req){.msg = req}, &srv, why,
+                                              sizeof why)
+                               : PW_NM_E_INTERNAL;
                 json_decref(req);
                 if (code == 0) {
                         /* policy {id, loaded_at (epoch s), detectors} or null */
@@ -428,7 +442,8 @@ static json_t *engine_verdict(struct pw_nm_host *h, const struct pw_check_input 
 }
 
 /* check: the verdict on a draft. */
-static int do_check(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, size_t *ret_len) {
+static int do_check(struct pw_nm_host *h, const char *raw, size_t raw_len, json_t *root, json_t *id,
+                    char **ret, size_t *ret_len) {
         json_error_t jerr;
         json_t *ign, *acct;
         const char *site, *text, *handle, *stable_id;
@@ -482,13 +497,12 @@ static int do_check(struct pw_nm_host *h, json_t *root, json_t *id, char **ret, 
                                                    : "check: the policy engine failed",
                                            ret, ret_len);
         } else if (!verdict) {
-                /* the draft's string from the request, shared: not copied or checked again */
-                json_t *req = json_pack("{s:s, s:s, s:s?, s:s?, s:O}", "type", "check", "site",
-                                        site, "account_handle", handle, "account_id", stable_id,
-                                        "text", json_object_get(root, "text"));
+                /* The extension's v1 check, checked above field by field, is also a valid v1
+                 * service check (docs/service-protocol.md): it goes on as the bytes that came,
+                 * not encoded again. The reply carries the extension's id. */
                 json_t *srv = NULL;
-                int code = req ? service_call(h, req, &srv, msg, sizeof msg) : PW_NM_E_INTERNAL;
-                json_decref(req);
+                struct service_req req = {.text = raw, .len = raw_len, .id = id};
+                int code = service_call(h, &req, &srv, msg, sizeof msg);
                 if (code)
                         return error_reply(id, code, msg, ret, ret_len);
                 verdict = json_object_get(srv, "verdict");
@@ -574,7 +588,9 @@ static int do_account(struct pw_nm_host *h, json_t *root, json_t *id, char **ret
                                         "site", site, "handle", handle, "stable_id", stable_id,
                                         "display_name", display, "detected_by", detected_by);
                 json_t *srv = NULL;
-                int code = req ? service_call(h, req, &srv, msg, sizeof msg) : PW_NM_E_INTERNAL;
+                int code = req ? service_call(h, &(struct service_req){.msg = req}, &srv, msg,
+                                              sizeof msg)
+                               : PW_NM_E_INTERNAL;
                 json_decref(req);
                 if (code) {
                         json_decref(r);
@@ -720,7 +736,9 @@ static int do_post_attempt(struct pw_nm_host *h, json_t *root, json_t *id, char 
         } else {
                 json_t *req = json_deep_copy(root);
                 json_t *srv = NULL;
-                int code = req ? service_call(h, req, &srv, msg, sizeof msg) : PW_NM_E_INTERNAL;
+                int code = req ? service_call(h, &(struct service_req){.msg = req}, &srv, msg,
+                                              sizeof msg)
+                               : PW_NM_E_INTERNAL;
                 json_decref(req);
                 if (code) {
                         json_decref(r);
@@ -784,7 +802,7 @@ int pw_nm_host_handle(struct pw_nm_host *h, const char *msg, size_t len, char **
                 if (!strcmp(t, "hello"))
                         k = do_hello(h, root, id, ret_reply, ret_len);
                 else if (!strcmp(t, "check"))
-                        k = do_check(h, root, id, ret_reply, ret_len);
+                        k = do_check(h, msg, len, root, id, ret_reply, ret_len);
                 else if (!strcmp(t, "account"))
                         k = do_account(h, root, id, ret_reply, ret_len);
                 else if (!strcmp(t, "post_attempt"))

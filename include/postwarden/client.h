@@ -22,6 +22,13 @@ int pw_client_connect(const char *socket_path, int timeout_ms, struct pw_client 
  * (the reply was not a well-formed frame). After an error the connection must be freed. */
 int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json_t **ret_reply);
 
+/* As pw_client_request(), for a request the caller already holds as JSON text: `len` bytes that
+ * it has parsed itself and found to be one object (a message it forwards unchanged, with no
+ * second encoding). `id` (borrowed) is that message's id, which the reply must carry. The bytes
+ * are sent as they are; -EMSGSIZE when they are over the service's frame cap. */
+int pw_client_request_text(struct pw_client *c, const char *json, size_t len, const json_t *id,
+                           int timeout_ms, json_t **ret_reply);
+
 /* Closes and frees; accepts NULL; returns NULL. */
 struct pw_client *pw_client_free(struct pw_client *c);
 

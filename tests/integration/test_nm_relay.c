@@ -212,6 +212,22 @@ static void relayed_and_standalone_verdicts_are_the_same(void **state) {
                 json_decref(ra);
                 json_decref(rb);
         }
+        /* The account and a string id reach the service: the relay forwards the extension's
+         * check as it came (docs/protocol.md, relay mode). */
+        json_t *req = check(0, "@AcmeCorp", texts[1]);
+        json_object_set_new(json_object_get(req, "account"), "stable_id",
+                            json_string("1234567890"));
+        json_object_set_new(req, "id", json_string("draft-7"));
+        json_t *ra = ask(&a, json_incref(req)), *rb = ask(&b, req);
+        assert_int_equal(code_of(ra), 0);
+        assert_string_equal(json_string_value(json_object_get(ra, "id")), "draft-7");
+        json_t *va = json_object_get(ra, "verdict");
+        assert_true(json_is_true(json_object_get(va, "company_account")));
+        if (!json_equal(va, json_object_get(rb, "verdict")))
+                fail_msg("company account: relay %s standalone %s", json_dumps(ra, JSON_COMPACT),
+                         json_dumps(rb, JSON_COMPACT));
+        json_decref(ra);
+        json_decref(rb);
         assert_int_equal(nmh_finish(&a, NULL), 0);
         assert_int_equal(nmh_finish(&b, NULL), 0);
 }

@@ -166,6 +166,36 @@ static void answer_is_returned(void **state) {
         pw_client_free(c);
 }
 
+/* A message forwarded as JSON text: its bytes arrive as they were, and its id is checked. */
+static void text_is_sent_as_it_is(void **state) {
+        struct fixture *f = *state;
+        serve(f, ECHO);
+        struct pw_client *c;
+        assert_int_equal(pw_client_connect(f->path, 250, &c), 0);
+        const char *msg = "{ \"v\": 1, \"id\": \"x-9\", \"type\": \"hello\" }";
+        json_t *id = json_string("x-9"), *rep = NULL;
+        assert_int_equal(pw_client_request_text(c, msg, strlen(msg), id, 1000, &rep), 0);
+        assert_string_equal(json_string_value(json_object_get(rep, "id")), "x-9");
+        json_decref(rep);
+        json_decref(id);
+        assert_int_equal(pw_client_request_text(c, msg, PW_FRAME_MAX + 1, NULL, 1000, &rep),
+                         -EMSGSIZE);
+        pw_client_free(c);
+}
+
+static void text_with_wrong_id_is_eproto(void **state) {
+        struct fixture *f = *state;
+        serve(f, WRONG_ID);
+        struct pw_client *c;
+        assert_int_equal(pw_client_connect(f->path, 250, &c), 0);
+        const char *msg = "{\"v\":1,\"id\":7,\"type\":\"hello\"}";
+        json_t *id = json_integer(7), *rep = NULL;
+        assert_int_equal(pw_client_request_text(c, msg, strlen(msg), id, 1000, &rep), -EPROTO);
+        assert_null(rep);
+        json_decref(id);
+        pw_client_free(c);
+}
+
 static void dead_service_is_epipe_not_sigpipe(void **state) {
         struct fixture *f = *state;
         struct pw_client *c;
@@ -195,6 +225,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(garbage_is_eproto, setup, teardown),
                 cmocka_unit_test_setup_teardown(wrong_id_is_eproto, setup, teardown),
                 cmocka_unit_test_setup_teardown(answer_is_returned, setup, teardown),
+                cmocka_unit_test_setup_teardown(text_is_sent_as_it_is, setup, teardown),
+                cmocka_unit_test_setup_teardown(text_with_wrong_id_is_eproto, setup, teardown),
                 cmocka_unit_test_setup_teardown(dead_service_is_epipe_not_sigpipe, setup, teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);

@@ -106,6 +106,30 @@ static int parse(const char *text, struct pw_svc_msg *m, struct pw_error *err, j
         return r;
 }
 
+/* A check gives its account in one form only, and the object form has no other keys. */
+static void check_account_forms_refused(void **state) {
+        struct pw_svc_msg m;
+        struct pw_error err;
+        json_t *root;
+        const char *bad[] = {
+                "{\"v\":1,\"id\":1,\"type\":\"check\",\"text\":\"hi\",\"account\":null,"
+                "\"account_handle\":\"@a\"}",
+                "{\"v\":1,\"id\":1,\"type\":\"check\",\"text\":\"hi\",\"account\":{\"handle\":\"@"
+                "a\"},"
+                "\"account_id\":\"1\"}",
+                "{\"v\":1,\"id\":1,\"type\":\"check\",\"text\":\"hi\",\"account\":{\"name\":\"@a\"}"
+                "}",
+                "{\"v\":1,\"id\":1,\"type\":\"check\",\"text\":\"hi\",\"account\":{\"handle\":7}}",
+                "{\"v\":1,\"id\":1,\"type\":\"check\",\"text\":\"hi\",\"account\":\"@a\"}",
+        };
+        for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+                err = (struct pw_error){0};
+                assert_int_equal(parse(bad[i], &m, &err, &root), -PW_SVC_E_INVALID);
+                assert_non_null(strstr(err.text, "account"));
+                json_decref(root);
+        }
+}
+
 static void valid_messages(void **state) {
         struct pw_svc_msg m;
         struct pw_error err;
@@ -125,6 +149,23 @@ static void valid_messages(void **state) {
         assert_int_equal(m.u.check.text_len, 2);
         assert_null(m.u.check.account_handle);
         assert_string_equal(m.u.check.site, "x.com");
+        json_decref(root);
+
+        /* The extension's form of a check, which postwarden-host forwards unchanged. */
+        assert_int_equal(parse("{\"v\":1,\"id\":\"a\",\"type\":\"check\",\"site\":\"x.com\","
+                               "\"account\":{\"handle\":\"@acme\",\"stable_id\":\"42\"},"
+                               "\"text\":\"hi\"}",
+                               &m, &err, &root),
+                         0);
+        assert_string_equal(m.u.check.account_handle, "@acme");
+        assert_string_equal(m.u.check.account_id, "42");
+        json_decref(root);
+        assert_int_equal(parse("{\"v\":1,\"id\":1,\"type\":\"check\",\"site\":\"x.com\","
+                               "\"account\":null,\"text\":\"hi\"}",
+                               &m, &err, &root),
+                         0);
+        assert_null(m.u.check.account_handle);
+        assert_null(m.u.check.account_id);
         json_decref(root);
 
         assert_int_equal(
@@ -236,9 +277,13 @@ static void invalid_messages(void **state) {
 
 int main(void) {
         const struct CMUnitTest tests[] = {
-                cmocka_unit_test(header_limits),       cmocka_unit_test(encode_decode_round_trip),
-                cmocka_unit_test(encode_cap_is_exact), cmocka_unit_test(decode_refuses_bad_bodies),
-                cmocka_unit_test(valid_messages),      cmocka_unit_test(invalid_messages),
+                cmocka_unit_test(header_limits),
+                cmocka_unit_test(encode_decode_round_trip),
+                cmocka_unit_test(encode_cap_is_exact),
+                cmocka_unit_test(check_account_forms_refused),
+                cmocka_unit_test(decode_refuses_bad_bodies),
+                cmocka_unit_test(valid_messages),
+                cmocka_unit_test(invalid_messages),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
