@@ -161,9 +161,10 @@ static int recv_all(int fd, unsigned char *buf, size_t len, int64_t deadline) {
 }
 
 /* Sends one encoded frame (header included) and reads the reply, which must carry `want` as its
- * id when `want` is not NULL. Wipes `out` (it may hold draft text) but does not free it. */
+ * id when `want` is not NULL; with `ret_text`, the reply's bytes too. Wipes `out` (it may hold
+ * draft text) but does not free it. */
 static int exchange(struct pw_client *c, unsigned char *out, size_t out_len, const json_t *want,
-                    int64_t deadline, json_t **ret_reply) {
+                    int64_t deadline, json_t **ret_reply, char **ret_text, size_t *ret_text_len) {
         int r = send_all(c->fd, out, out_len, deadline);
         explicit_bzero(out, out_len);
         if (r < 0)
@@ -179,25 +180,31 @@ static int exchange(struct pw_client *c, unsigned char *out, size_t out_len, con
         uint32_t n;
         if (pw_frame_header(hdr, PW_FRAME_MAX, &n) < 0)
                 return -EPROTO;
-        unsigned char *body = malloc(n);
+        unsigned char *body = malloc((size_t)n + 1);
         if (!body)
                 return -ENOMEM;
         r = recv_all(c->fd, body, n, deadline);
+        json_t *reply = NULL;
+        if (r == 0 && pw_frame_decode(body, n, &reply, NULL) < 0)
+                r = -EPROTO;
+        /* A reply to someone else's id means the stream is out of step. */
+        if (r == 0 && want && !json_equal(want, json_object_get(reply, "id")))
+                r = -EPROTO;
         if (r < 0) {
+                json_decref(reply);
+                explicit_bzero(body, n);
                 free(body);
                 return r;
         }
-        json_t *reply = NULL;
-        r = pw_frame_decode(body, n, &reply, NULL);
-        free(body);
-        if (r < 0)
-                return -EPROTO;
-        /* A reply to someone else's id means the stream is out of step. */
-        if (want && !json_equal(want, json_object_get(reply, "id"))) {
-                json_decref(reply);
-                return -EPROTO;
-        }
         *ret_reply = reply;
+        if (ret_text) {
+                body[n] = '\0';
+                *ret_text = (char *)body;
+                *ret_text_len = n;
+        } else {
+                explicit_bzero(body, n);
+                free(body);
+        }
         return 0;
 }
 
@@ -213,14 +220,16 @@ int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json
         int r = pw_frame_encode(request, &out, &out_len);
         if (r < 0)
                 return r;
-        r = exchange(c, out, out_len, json_object_get(request, "id"), deadline, ret_reply);
+        r = exchange(c, out, out_len, json_object_get(request, "id"), deadline, ret_reply, NULL,
+                     NULL);
         free(out);
         return r;
 }
 
 int pw_client_request_text(struct pw_client *c, const char *json, size_t len, const json_t *id,
-                           int timeout_ms, json_t **ret_reply) {
-        if (!c || c->fd < 0 || !json || !len || !ret_reply)
+                           int timeout_ms, json_t **ret_reply, char **ret_text,
+                           size_t *ret_text_len) {
+        if (!c || c->fd < 0 || !json || !len || !ret_reply || (ret_text && !ret_text_len))
                 return -EINVAL;
         if (len > PW_FRAME_MAX)
                 return -EMSGSIZE;
@@ -237,7 +246,8 @@ int pw_client_request_text(struct pw_client *c, const char *json, size_t len, co
         out[2] = (unsigned char)(len >> 8);
         out[3] = (unsigned char)len;
         memcpy(out + PW_FRAME_HEADER, json, len);
-        int r = exchange(c, out, PW_FRAME_HEADER + len, id, deadline, ret_reply);
+        int r = exchange(c, out, PW_FRAME_HEADER + len, id, deadline, ret_reply, ret_text,
+                         ret_text_len);
         free(out);
         return r;
 }

@@ -159,6 +159,21 @@ static int finish(json_t *reply, char **ret, size_t *ret_len) {
         }
 }
 
+/* Copies `len` bytes of checked JSON into a reply of jansson's allocator (pw_nm_reply_free()). */
+static int pass_on(const char *text, size_t len, char **ret, size_t *ret_len) {
+        json_malloc_t m;
+        json_free_t f;
+        json_get_alloc_funcs(&m, &f);
+        char *out = m(len + 1);
+        if (!out)
+                return -ENOMEM;
+        memcpy(out, text, len);
+        out[len] = '\0';
+        *ret = out;
+        *ret_len = len;
+        return 0;
+}
+
 /* An error frame for request `id` (borrowed, may be NULL). */
 static int error_reply(json_t *id, int code, const char *detail, char **ret, size_t *ret_len) {
         json_t *r = envelope(id, "error");
@@ -233,13 +248,23 @@ struct service_req {
         const char *text; /* else: the extension's message as it came, parsed and checked */
         size_t len;       /* its length */
         const json_t *id; /* its id, which the reply must carry */
+        char *reply_text; /* out, with `text`: the reply's bytes (malloc'd; the caller frees) */
+        size_t reply_len; /* their length */
 };
+
+static void drop_reply_text(struct service_req *req) {
+        if (req->reply_text) {
+                explicit_bzero(req->reply_text, req->reply_len);
+                free(req->reply_text);
+                req->reply_text = NULL;
+        }
+}
 
 /* Sends `req` to postwardend, connecting first if needed. On success returns 0 with the service's
  * reply in *ret (new reference); otherwise a PW_NM_E_SERVICE_* code with a sentence in `why`, and
  * the connection is dropped so the next request reconnects. */
-static int service_call(struct pw_nm_host *h, const struct service_req *req, json_t **ret,
-                        char *why, size_t size) {
+static int service_call(struct pw_nm_host *h, struct service_req *req, json_t **ret, char *why,
+                        size_t size) {
         int k;
         /* The service speaks the same envelope; the ids of messages built here are ours. */
         if (req->msg &&
@@ -266,7 +291,8 @@ static int service_call(struct pw_nm_host *h, const struct service_req *req, jso
                 }
                 k = req->msg ? pw_client_request(h->client, req->msg, h->timeout_ms, &reply)
                              : pw_client_request_text(h->client, req->text, req->len, req->id,
-                                                      h->timeout_ms, &reply);
+                                                      h->timeout_ms, &reply, &req->reply_text,
+                                                      &req->reply_len);
                 if (k == 0)
                         break;
                 h->client = pw_client_free(h->client);
@@ -279,6 +305,7 @@ static int service_call(struct pw_nm_host *h, const struct service_req *req, jso
         }
         if (!json_is_object(reply)) {
                 json_decref(reply);
+                drop_reply_text(req);
                 h->client = pw_client_free(h->client);
                 snprintf(why, size, "the Postwarden service sent a reply that is not an object");
                 return PW_NM_E_SERVICE_LOST;
@@ -292,6 +319,7 @@ static int service_call(struct pw_nm_host *h, const struct service_req *req, jso
                 snprintf(why, size, "the Postwarden service refused (%s): %s", n ? n : "error",
                          m ? m : "no reason");
                 json_decref(reply);
+                drop_reply_text(req);
                 return service_error_code(sc);
         }
         *ret = reply;
@@ -508,17 +536,35 @@ static int do_check(struct pw_nm_host *h, const char *raw, size_t raw_len, json_
                 verdict = json_object_get(srv, "verdict");
                 if (!json_is_object(verdict)) {
                         json_decref(srv);
+                        drop_reply_text(&req);
                         return error_reply(id, PW_NM_E_SERVICE_ERROR,
                                            "the Postwarden service sent no verdict", ret, ret_len);
                 }
                 json_incref(verdict);
+                /* The service's v1 check reply, {"v":1,"id":…,"type":"check","verdict":{…}} with
+                 * the extension's id, is this host's reply as it stands: pass on the checked
+                 * bytes rather than encode them again. Anything else is rebuilt below. */
+                const char *rtype = json_string_value(json_object_get(srv, "type"));
+                int as_is =
+                        json_object_size(srv) == 4 && rtype && !strcmp(rtype, "check") &&
+                        json_integer_value(json_object_get(srv, "v")) == PW_NM_PROTOCOL_VERSION &&
+                        req.reply_len <= PW_NM_REPLY_MAX;
                 json_decref(srv);
+                if (as_is) {
+                        k = pass_on(req.reply_text, req.reply_len, ret, ret_len);
+                        drop_reply_text(&req);
+                        if (k == 0 && h->cache)
+                                pw_nm_cache_put(h->cache, key, verdict, now);
+                        json_decref(verdict);
+                        return k;
+                }
+                drop_reply_text(&req);
         }
         if (h->cache && !cached)
                 pw_nm_cache_put(h->cache, key, verdict, now);
         json_t *r = envelope(id, "check");
         if (!r || json_object_set_new(r, "verdict", verdict) < 0 ||
-            json_object_set_new(r, "cached", json_boolean(cached)) < 0) {
+            (cached && json_object_set_new(r, "cached", json_true()) < 0)) {
                 json_decref(r);
                 return -ENOMEM;
         }

@@ -25,9 +25,12 @@ int pw_client_request(struct pw_client *c, json_t *request, int timeout_ms, json
 /* As pw_client_request(), for a request the caller already holds as JSON text: `len` bytes that
  * it has parsed itself and found to be one object (a message it forwards unchanged, with no
  * second encoding). `id` (borrowed) is that message's id, which the reply must carry. The bytes
- * are sent as they are; -EMSGSIZE when they are over the service's frame cap. */
+ * are sent as they are; -EMSGSIZE when they are over the service's frame cap. When `ret_text` is
+ * not NULL it also gets the reply's bytes as they came (a new buffer of *ret_text_len bytes and a
+ * NUL, for the caller to free), so that a relay can pass on what it has checked. */
 int pw_client_request_text(struct pw_client *c, const char *json, size_t len, const json_t *id,
-                           int timeout_ms, json_t **ret_reply);
+                           int timeout_ms, json_t **ret_reply, char **ret_text,
+                           size_t *ret_text_len);
 
 /* Closes and frees; accepts NULL; returns NULL. */
 struct pw_client *pw_client_free(struct pw_client *c);

@@ -218,6 +218,8 @@ static void relayed_and_standalone_verdicts_are_the_same(void **state) {
         json_object_set_new(json_object_get(req, "account"), "stable_id",
                             json_string("1234567890"));
         json_object_set_new(req, "id", json_string("draft-7"));
+        json_t *again = json_deep_copy(req);
+        json_object_set_new(again, "id", json_integer(99));
         json_t *ra = ask(&a, json_incref(req)), *rb = ask(&b, req);
         assert_int_equal(code_of(ra), 0);
         assert_string_equal(json_string_value(json_object_get(ra, "id")), "draft-7");
@@ -226,6 +228,13 @@ static void relayed_and_standalone_verdicts_are_the_same(void **state) {
         if (!json_equal(va, json_object_get(rb, "verdict")))
                 fail_msg("company account: relay %s standalone %s", json_dumps(ra, JSON_COMPACT),
                          json_dumps(rb, JSON_COMPACT));
+        assert_null(json_object_get(ra, "cached")); /* present only when true */
+        /* The same check again is answered from the relay's cache, under its own id. */
+        json_t *rc = ask(&a, again);
+        assert_int_equal(json_integer_value(json_object_get(rc, "id")), 99);
+        assert_true(json_is_true(json_object_get(rc, "cached")));
+        assert_true(json_equal(json_object_get(rc, "verdict"), va));
+        json_decref(rc);
         json_decref(ra);
         json_decref(rb);
         assert_int_equal(nmh_finish(&a, NULL), 0);

@@ -174,12 +174,28 @@ static void text_is_sent_as_it_is(void **state) {
         assert_int_equal(pw_client_connect(f->path, 250, &c), 0);
         const char *msg = "{ \"v\": 1, \"id\": \"x-9\", \"type\": \"hello\" }";
         json_t *id = json_string("x-9"), *rep = NULL;
-        assert_int_equal(pw_client_request_text(c, msg, strlen(msg), id, 1000, &rep), 0);
+        assert_int_equal(pw_client_request_text(c, msg, strlen(msg), id, 1000, &rep, NULL, NULL),
+                         0);
         assert_string_equal(json_string_value(json_object_get(rep, "id")), "x-9");
         json_decref(rep);
+        /* again, keeping the reply's bytes as the service sent them */
+        pw_client_free(c);
+        kill(f->child, SIGKILL);
+        waitpid(f->child, NULL, 0);
+        serve(f, ECHO);
+        assert_int_equal(pw_client_connect(f->path, 250, &c), 0);
+        char *txt = NULL;
+        size_t tlen = 0;
+        assert_int_equal(pw_client_request_text(c, msg, strlen(msg), id, 1000, &rep, &txt, &tlen),
+                         0);
+        assert_string_equal(txt, "{\"v\":1,\"id\":\"x-9\",\"type\":\"hello\"}");
+        assert_int_equal(tlen, strlen(txt));
+        free(txt);
+        json_decref(rep);
         json_decref(id);
-        assert_int_equal(pw_client_request_text(c, msg, PW_FRAME_MAX + 1, NULL, 1000, &rep),
-                         -EMSGSIZE);
+        assert_int_equal(
+                pw_client_request_text(c, msg, PW_FRAME_MAX + 1, NULL, 1000, &rep, NULL, NULL),
+                -EMSGSIZE);
         pw_client_free(c);
 }
 
@@ -190,7 +206,8 @@ static void text_with_wrong_id_is_eproto(void **state) {
         assert_int_equal(pw_client_connect(f->path, 250, &c), 0);
         const char *msg = "{\"v\":1,\"id\":7,\"type\":\"hello\"}";
         json_t *id = json_integer(7), *rep = NULL;
-        assert_int_equal(pw_client_request_text(c, msg, strlen(msg), id, 1000, &rep), -EPROTO);
+        assert_int_equal(pw_client_request_text(c, msg, strlen(msg), id, 1000, &rep, NULL, NULL),
+                         -EPROTO);
         assert_null(rep);
         json_decref(id);
         pw_client_free(c);
