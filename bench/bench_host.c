@@ -13,7 +13,12 @@
  * overhead is what it adds beyond both: (host - floor - in-process) / in-process; a second peer
  * that also parses the request JSON shows how much of that the parse alone is. Last, start-up until
  * the first reply, standalone with the big policy from a warm compiled-policy cache. Prints p50/p99
- * in microseconds. */
+ * in microseconds.
+ *
+ * Two readings are steadier on a shared machine than latencies taken minutes apart: each process's
+ * CPU time per request (the schedstat of each of its threads in /proc; the own work by CPU), and
+ * paired rounds, in which every request goes in turn to all five paths and the own overheads are
+ * the medians of per-request differences. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
