@@ -15,10 +15,9 @@
  * the first reply, standalone with the big policy from a warm compiled-policy cache. Prints p50/p99
  * in microseconds.
  *
- * Two readings are steadier on a shared machine than latencies taken minutes apart: each process's
- * CPU time per request (the schedstat of each of its threads in /proc; the own work by CPU), and
- * paired rounds, in which every request goes in turn to all five paths and the own overheads are
- * the medians of per-request differences. */
+ * It also prints each process's CPU time per request (the schedstat of each of its threads in
+ * /proc) and from it the own work by CPU. One run's ratios swing on a shared VM; bench/host_runs.py
+ * repeats the benchmark and prints the median and range of each. */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -289,116 +288,6 @@ static int direct_service(const char *sock, unsigned n, uint64_t *ns, pid_t svc,
         return 0;
 }
 
-/* One frame to a running process and its whole reply back; the time in *ns. */
-static int one_trip(struct nmh_proc *p, const struct nmh_buf *b, uint64_t *ns) {
-        static char reply[NMH_REPLY_MAX];
-        uint32_t len;
-        uint64_t t0 = nmh_now_ns();
-        if (write(p->in, b->p, b->len) != (ssize_t)b->len || nmh_read_exact(p->out, &len, 4) != 4 ||
-            len > NMH_REPLY_MAX || nmh_read_exact(p->out, reply, len) != (ssize_t)len)
-                return -1;
-        *ns = nmh_now_ns() - t0;
-        return 0;
-}
-
-static int cmp_i64(const void *a, const void *b) {
-        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-        return x < y ? -1 : x > y;
-}
-
-static int64_t median_i64(int64_t *v, size_t n) {
-        qsort(v, n, sizeof *v, cmp_i64);
-        return v[n / 2];
-}
-
-/* Paired rounds: each request goes in turn to the echo process, the in-process check, the
- * standalone host, the service through the client library and the relaying host, so that all
- * five see the same moments of the machine; the own overheads are then taken request by request
- * and their medians printed. On a shared VM whose speed drifts between runs (the in-process check
- * alone measured 20-35 us p50 in different runs) this is the steadier reading. */
-static int paired(const char *name, const char *policy, const char *cache, char *const echo[],
-                  char *const alone[], char *const relay[], const char *sock, const char *log,
-                  unsigned n) {
-        struct pw_policy *pol;
-        struct pw_client *c = NULL;
-        struct nmh_proc pe, ps, pr;
-        if (pw_policy_load(policy, cache, 0, &pol, NULL) < 0 || nmh_spawn(&pe, echo, log) < 0 ||
-            nmh_spawn(&ps, alone, log) < 0 || nmh_spawn(&pr, relay, log) < 0 ||
-            pw_client_connect(sock, 5000, &c) < 0)
-                return -1;
-        int64_t *v[5], *own_s = calloc(n, sizeof *own_s), *own_r = calloc(n, sizeof *own_r);
-        for (int k = 0; k < 5; k++)
-                v[k] = calloc(n, sizeof *v[k]);
-        char text[2100];
-        const unsigned warm = 50;
-        for (unsigned i = 0; i < warm + n; i++) {
-                size_t len = make_post(text, sizeof text, 2000000 + i);
-                struct nmh_buf b = {0};
-                nmh_frame_json(&b, check_req(i, text));
-                uint64_t t[5], t0;
-                /* 0 floor, 1 in-process, 2 standalone, 3 direct, 4 relayed */
-                if (one_trip(&pe, &b, &t[0]) < 0)
-                        return -1;
-                t0 = nmh_now_ns();
-                struct pw_check_input in = {.text = text,
-                                            .len = len,
-                                            .site = "x.com",
-                                            .account_handle = "@jdoe",
-                                            .user = "bench"};
-                struct pw_verdict *vd;
-                if (pw_policy_check(pol, &in, &vd) < 0)
-                        return -1;
-                json_t *j = pw_verdict_to_json(vd);
-                char *js = json_dumps(j, JSON_COMPACT);
-                t[1] = nmh_now_ns() - t0;
-                free(js);
-                json_decref(j);
-                pw_verdict_free(vd);
-                if (one_trip(&ps, &b, &t[2]) < 0)
-                        return -1;
-                t0 = nmh_now_ns();
-                json_t *req = json_pack("{s:i, s:i, s:s, s:s, s:s, s:n, s:s%}", "v", 1, "id",
-                                        (int)i + 1, "type", "check", "site", "x.com",
-                                        "account_handle", "@jdoe", "account_id", "text", text, len);
-                json_t *reply = NULL;
-                if (!req || pw_client_request(c, req, 5000, &reply) < 0)
-                        return -1;
-                t[3] = nmh_now_ns() - t0;
-                json_decref(req);
-                json_decref(reply);
-                if (one_trip(&pr, &b, &t[4]) < 0)
-                        return -1;
-                free(b.p);
-                if (i < warm)
-                        continue;
-                for (int k = 0; k < 5; k++)
-                        v[k][i - warm] = (int64_t)t[k];
-                own_s[i - warm] = (int64_t)t[2] - (int64_t)t[0] - (int64_t)t[1];
-                own_r[i - warm] = (int64_t)t[4] - (int64_t)t[0] - (int64_t)t[3];
-        }
-        int64_t m[5];
-        for (int k = 0; k < 5; k++)
-                m[k] = median_i64(v[k], n);
-        double base = (double)m[1];
-        printf("paired, %u rounds [%s]: p50 floor %.1f, in-process %.1f, standalone %.1f, "
-               "direct %.1f, relayed %.1f us\n",
-               n, name, m[0] / 1e3, m[1] / 1e3, m[2] / 1e3, m[3] / 1e3, m[4] / 1e3);
-        printf("%-46s x%.2f\n", "  own overhead standalone, median per request",
-               (double)median_i64(own_s, n) / base);
-        printf("%-46s x%.2f\n", "  own overhead relayed, median per request",
-               (double)median_i64(own_r, n) / base);
-        for (int k = 0; k < 5; k++)
-                free(v[k]);
-        free(own_s);
-        free(own_r);
-        pw_client_free(c);
-        nmh_finish(&pe, NULL);
-        nmh_finish(&ps, NULL);
-        nmh_finish(&pr, NULL);
-        pw_policy_free(pol);
-        return 0;
-}
-
 /* The transport floor: a process that answers each frame with a fixed reply of `reply_len`
  * bytes, doing nothing else (started as `bench_host --echo N`). */
 static int echo_main(size_t reply_len) {
@@ -596,10 +485,6 @@ int main(int argc, char **argv) {
                                "  own work (relaying host CPU - echo - client)/check",
                                (relay_us - echo_us - client_us) / check_us);
                         free(d);
-                        if (paired(names[k], policy, cache, echo, alone, relay, sock, log, n) < 0) {
-                                fprintf(stderr, "bench: paired rounds failed (see %s)\n", log);
-                                return 1;
-                        }
                         kill(sp, SIGTERM);
                         waitpid(sp, NULL, 0);
                 }
