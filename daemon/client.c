@@ -241,10 +241,7 @@ int pw_client_request_text(struct pw_client *c, const char *json, size_t len, co
         unsigned char *out = malloc(PW_FRAME_HEADER + len);
         if (!out)
                 return -ENOMEM;
-        out[0] = (unsigned char)(len >> 24);
-        out[1] = (unsigned char)(len >> 16);
-        out[2] = (unsigned char)(len >> 8);
-        out[3] = (unsigned char)len;
+        pw_frame_set_header(out, (uint32_t)len);
         memcpy(out + PW_FRAME_HEADER, json, len);
         int r = exchange(c, out, PW_FRAME_HEADER + len, id, deadline, ret_reply, ret_text,
                          ret_text_len);

@@ -17,6 +17,13 @@ int pw_frame_header(const unsigned char hdr[PW_FRAME_HEADER], uint32_t max, uint
         return 0;
 }
 
+void pw_frame_set_header(unsigned char hdr[PW_FRAME_HEADER], uint32_t n) {
+        hdr[0] = (unsigned char)(n >> 24);
+        hdr[1] = (unsigned char)(n >> 16);
+        hdr[2] = (unsigned char)(n >> 8);
+        hdr[3] = (unsigned char)n;
+}
+
 /* The frame being written by json_dump_callback(): header room first, then the JSON. */
 struct out {
         unsigned char *buf;
@@ -66,11 +73,7 @@ int pw_frame_encode(const json_t *msg, unsigned char **ret_buf, size_t *ret_len)
                 free(o.buf);
                 return o.too_big ? -EMSGSIZE : o.no_memory ? -ENOMEM : -EINVAL;
         }
-        size_t n = o.len - PW_FRAME_HEADER;
-        o.buf[0] = (unsigned char)(n >> 24);
-        o.buf[1] = (unsigned char)(n >> 16);
-        o.buf[2] = (unsigned char)(n >> 8);
-        o.buf[3] = (unsigned char)n;
+        pw_frame_set_header(o.buf, (uint32_t)(o.len - PW_FRAME_HEADER));
         *ret_buf = o.buf;
         *ret_len = o.len;
         return 0;

@@ -19,6 +19,9 @@
  * 0, or -EMSGSIZE when it is above `max` (the caller's cap, at most PW_FRAME_MAX). */
 int pw_frame_header(const unsigned char hdr[PW_FRAME_HEADER], uint32_t max, uint32_t *ret_len);
 
+/* Writes the 4-byte header for a body of `n` bytes. */
+void pw_frame_set_header(unsigned char hdr[PW_FRAME_HEADER], uint32_t n);
+
 /* Encodes `msg` (borrowed; must be an object) as one compact frame into a new buffer the caller
  * frees. Returns 0, -EMSGSIZE when the encoding is above PW_FRAME_MAX, -EINVAL, -ENOMEM. */
 int pw_frame_encode(const json_t *msg, unsigned char **ret_buf, size_t *ret_len);
