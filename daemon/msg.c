@@ -179,10 +179,10 @@ static int parse_body(json_t *root, struct pw_svc_msg *m, struct pw_error *err) 
                                    &aid) < 0)
                         return unpack_failed(err, "check.account", &je);
                 if ((r = opt_str(site, "site", PW_SVC_MAX_SHORT, &m->u.check.site, err)) < 0 ||
-                    (r = opt_str(handle, "account_handle", PW_SVC_MAX_SHORT,
-                                 &m->u.check.account_handle, err)) < 0 ||
-                    (r = opt_str(aid, "account_id", PW_SVC_MAX_SHORT, &m->u.check.account_id,
-                                 err)) < 0)
+                    (r = opt_str(handle, account ? "account.handle" : "account_handle",
+                                 PW_SVC_MAX_SHORT, &m->u.check.account_handle, err)) < 0 ||
+                    (r = opt_str(aid, account ? "account.stable_id" : "account_id",
+                                 PW_SVC_MAX_SHORT, &m->u.check.account_id, err)) < 0)
                         return r;
                 return 0;
         }

@@ -124,9 +124,16 @@ static void check_account_forms_refused(void **state) {
         for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
                 err = (struct pw_error){0};
                 assert_int_equal(parse(bad[i], &m, &err, &root), -PW_SVC_E_INVALID);
-                assert_non_null(strstr(err.text, "account"));
+                if (!strstr(err.text, "account"))
+                        fail_msg("case %zu: %s", i, err.text);
                 json_decref(root);
         }
+        /* a bad value inside the object is named as it was given */
+        err = (struct pw_error){0};
+        assert_int_equal(parse(bad[3], &m, &err, &root), -PW_SVC_E_INVALID);
+        if (!strstr(err.text, "\"account.handle\""))
+                fail_msg("%s", err.text);
+        json_decref(root);
 }
 
 static void valid_messages(void **state) {
