@@ -247,16 +247,16 @@ static void in_process(const char *policy, const char *cache, unsigned n, uint64
         pw_policy_free(p);
 }
 
-/* The relay's peer: the same checks sent straight to the service through the client library,
- * as the host sends them, on one kept connection; fills ns[] (service round trips). */
 static uint64_t self_cpu_ns(void) {
         struct timespec ts;
         clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
         return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* ret_cpu[0]: the service's CPU time over the requests; ret_cpu[1]: this process's, the client's
- * side (building the request, encoding, the socket calls, decoding the reply). */
+/* The relay's peer: the same checks sent straight to the service through the client library, on
+ * one kept connection; fills ns[] (service round trips). ret_cpu[0]: the service's CPU time over
+ * the requests; ret_cpu[1]: this process's, the client's side (building the request, encoding it,
+ * the socket calls, decoding the reply). */
 static int direct_service(const char *sock, unsigned n, uint64_t *ns, pid_t svc,
                           uint64_t *ret_cpu) {
         struct pw_client *c = NULL;
@@ -382,7 +382,7 @@ int main(int argc, char **argv) {
         report("pipe round trip floor (echo process)", a, n);
         floor50 = a[n / 2];
         /* CPU time per request, the mean over all of them: what each process itself spent, however
-         * the scheduler interleaved the three. Steadier than latency on a shared machine. */
+         * the scheduler interleaved the three. */
         double echo_us = (double)echo_cpu / n / 1e3;
         printf("%-46s mean %6.1f us\n", "  CPU per request, echo process", echo_us);
         const char *names[] = {"default", "big"};
