@@ -371,15 +371,17 @@ bool det_words_near(const char *text, size_t len, size_t start, size_t end, size
                 before = DET_CONTEXT_WINDOW;
         size_t ws = start > before ? start - before : 0, k = 0;
         for (size_t i = ws; i < start; i++)
-                win[k++] = (char)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
+                win[k++] = text[i];
         if (after) {
                 size_t we = end + after < len ? end + after : len;
                 win[k++] = ' ';
                 for (size_t i = end; i < we && k < sizeof win - 1; i++)
-                        win[k++] =
-                                (char)((text[i] >= 'A' && text[i] <= 'Z') ? text[i] + 32 : text[i]);
+                        win[k++] = text[i];
         }
         win[k] = '\0';
+        for (size_t i = 0; i < k; i++)
+                if (det_is_upper((unsigned char)win[i]))
+                        win[i] = (char)(win[i] + 32);
         for (const char *const *w = words; *w; w++)
                 if (strstr(win, *w))
                         return true;
@@ -401,9 +403,9 @@ static void apply_context(const struct det_rule *rule, const char *text, size_t 
 /* True when `w` occurs in `s` as a word of its own: a `w` that starts with a letter must not
  * follow one ("port " is in "port 8080", not in "passport 1234" or "report 12"). */
 static bool has_word(const char *s, const char *w) {
-        bool letter = (*w | 32) >= 'a' && (*w | 32) <= 'z';
+        bool letter = det_is_alpha((unsigned char)*w);
         for (const char *p = strstr(s, w); p; p = strstr(p + 1, w))
-                if (!letter || p == s || !(((p[-1] | 32) >= 'a' && (p[-1] | 32) <= 'z')))
+                if (!letter || p == s || !det_is_alpha((unsigned char)p[-1]))
                         return true;
         return false;
 }
